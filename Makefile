@@ -1,0 +1,67 @@
+# Cafe Connect — the two commands are `make run` and `make test`; both set themselves up.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+CAFE := $(VENV)/bin/cafe-etl
+STAMP := $(VENV)/.installed-stamp
+
+# Local stand-ins: a folder for S3, the embedded PostgreSQL for Redshift.
+DATA ?= .local
+RAW ?= $(DATA)/raw
+LAKE ?= $(DATA)/lake
+WAREHOUSE_URL ?= embedded://$(DATA)/warehouse
+BRANCHES ?= 120
+DAYS ?= 3
+START ?= 2026-11-02
+SEED ?= 42
+PROCESS_DATE ?= all
+
+.PHONY: help setup run test lint tf-check package clean
+
+help:
+	@echo "make run      - set up, generate sample data if none, run the nightly job locally"
+	@echo "make test     - set up and run the whole test suite (includes tf-check)"
+	@echo "make lint     - ruff over the code"
+	@echo "make tf-check - terraform fmt, config load, checkov and wiring tests"
+	@echo "make package  - build the library wheel Terraform uploads (dist/)"
+
+# The virtualenv is rebuilt only when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (AWS Glue 5.1), got " + sys.version' \
+		|| { rm -rf $(VENV); exit 1; }
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+$(RAW): | $(STAMP)
+	$(CAFE) generate --out $(RAW) --branches $(BRANCHES) --days $(DAYS) --start $(START) --seed $(SEED)
+
+run: $(STAMP) | $(RAW)
+	@set -o pipefail; $(PY) glue_jobs/nightly_batch.py --JOB_NAME cafe-nightly-local \
+		--raw_uri $(RAW) --lake_uri $(LAKE) --warehouse_url $(WAREHOUSE_URL) \
+		--process_date $(PROCESS_DATE) | tee $(DATA)/last_run.json | tail -n 1 \
+		| $(PY) -m json.tool
+	$(CAFE) trends --warehouse_url $(WAREHOUSE_URL)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+tf-check: $(STAMP)
+	$(PY) -m pytest tests/terraform
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check lib glue_jobs tests
+	$(VENV)/bin/ruff format --check lib glue_jobs tests
+
+package: $(STAMP)
+	rm -rf dist build
+	$(PY) -m pip wheel --quiet --no-deps --wheel-dir dist .
+	@ls dist/*.whl
+
+clean:
+	rm -rf $(DATA) dist build .pytest_cache
