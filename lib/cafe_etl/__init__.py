@@ -1,0 +1,1 @@
+"""Cafe Connect ETL library."""

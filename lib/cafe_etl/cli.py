@@ -1,0 +1,121 @@
+"""`cafe-etl`: the project's command line.
+
+cafe-etl generate --out DIR [--branches N --days D --start YYYY-MM-DD --seed S]
+cafe-etl batch --raw_uri URI --lake_uri URI --warehouse_url URL [--process_date ...]
+cafe-etl query --warehouse_url URL "SQL"
+cafe-etl trends --warehouse_url URL
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections.abc import Sequence
+
+from cafe_etl.runtime import UsageError
+
+DEFAULT_JOB_NAME = "cafe-etl-nightly-local"
+
+
+def _batch(argv: Sequence[str]) -> int:
+    from cafe_etl import jobs
+
+    argv = list(argv)
+    if "--JOB_NAME" not in argv:
+        argv += ["--JOB_NAME", DEFAULT_JOB_NAME]
+    return jobs.nightly(["cafe-etl batch", *argv])
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from cafe_etl import generate
+
+    generate.run(args)
+    return 0
+
+
+def _query(args: argparse.Namespace) -> int:
+    from cafe_etl.warehouse import open_warehouse
+
+    columns, rows = open_warehouse(args.warehouse_url).query(args.sql)
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    if columns:
+        writer.writerow(columns)
+        writer.writerows(rows)
+    return 0
+
+
+TRENDS = {
+    "Top branches by revenue": """
+        SELECT b.branch_name, b.region, count(*) AS transactions,
+               sum(f.total_amount) AS revenue
+        FROM cafe.fact_transaction f JOIN cafe.dim_branch b USING (branch_id)
+        GROUP BY b.branch_name, b.region ORDER BY revenue DESC, b.branch_name LIMIT 10""",
+    "Revenue by region": """
+        SELECT b.region, count(DISTINCT b.branch_id) AS branches, count(*) AS transactions,
+               sum(f.total_amount) AS revenue
+        FROM cafe.fact_transaction f JOIN cafe.dim_branch b USING (branch_id)
+        GROUP BY b.region ORDER BY revenue DESC, b.region""",
+}
+
+
+def format_table(columns: Sequence[str], rows: Sequence[Sequence]) -> str:
+    cells = [[str(c) for c in columns]] + [[str(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _trends(args: argparse.Namespace) -> int:
+    from cafe_etl.warehouse import open_warehouse
+
+    warehouse = open_warehouse(args.warehouse_url)
+    for title, statement in TRENDS.items():
+        columns, rows = warehouse.query(statement)
+        print(f"\n{title}\n{format_table(columns, rows)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cafe-etl", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write a sample raw dataset in the S3 key layout")
+    from cafe_etl import generate
+
+    generate.add_arguments(gen)
+    gen.set_defaults(func=_generate)
+
+    sub.add_parser(
+        "batch",
+        help="run the nightly job locally (same options as glue_jobs/nightly_batch.py)",
+        add_help=False,
+    )
+
+    query = sub.add_parser("query", help="run SQL on the warehouse, print CSV with a header")
+    query.add_argument("--warehouse_url", required=True)
+    query.add_argument("sql")
+    query.set_defaults(func=_query)
+
+    trends = sub.add_parser("trends", help="print top branches and revenue by region")
+    trends.add_argument("--warehouse_url", required=True)
+    trends.set_defaults(func=_trends)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["batch"]:
+        return _batch(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

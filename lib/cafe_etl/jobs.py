@@ -1,0 +1,81 @@
+"""What every job script does around its pipeline: arguments, runtime, exit status.
+
+A job's last stdout line is its run summary as one JSON object. Progress and errors go
+to stderr. A user's mistake (UsageError) is one clear line and exit status 2; anything
+else is logged with its traceback and exit status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Callable, Mapping, Sequence
+
+from cafe_etl.runtime import UsageError, build_runtime, parse_job_args, setup_logging
+
+log = logging.getLogger("cafe_etl.job")
+
+# The nightly job's arguments. glue_jobs/nightly_batch.py declares the same literals
+# (Terraform's wiring tests read them there); tests/test_jobs.py keeps the two equal.
+NIGHTLY_REQUIRED_ARGS = ("JOB_NAME", "raw_uri", "lake_uri", "warehouse_url")
+NIGHTLY_OPTIONAL_ARGS = {
+    "process_date": "yesterday",
+    "hash_salt_secret_id": None,
+    "hash_salt": None,
+    "redshift_copy_role_arn": None,
+}
+
+_CARD_LIKE = re.compile(r"\d[\d -]{10,}\d")
+
+
+def scrub(text: str) -> str:
+    """Mask card-number-like digit runs in a message before it is logged."""
+    return _CARD_LIKE.sub("[redacted]", text)
+
+
+def run_job(
+    argv: Sequence[str],
+    required: Sequence[str],
+    optional: Mapping[str, str | None],
+    body: Callable[..., dict],
+    check: Callable[[dict], None] | None = None,
+) -> int:
+    setup_logging()
+    try:
+        args = parse_job_args(argv, required, optional)
+        if check is not None:
+            check(args)  # before the JVM starts: a typo costs a second, not a minute
+        runtime = build_runtime(args["JOB_NAME"], args)
+        summary = body(runtime, args)
+        runtime.commit()
+    except UsageError as exc:
+        print(f"error: {scrub(str(exc))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        log.error("job failed: %s", scrub(f"{type(exc).__name__}: {exc}")[:2000])
+        log.debug("traceback", exc_info=True)
+        return 1
+    sys.stdout.write(json.dumps(summary, sort_keys=True, default=str) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+def check_nightly_args(args: dict) -> None:
+    from cafe_etl.raw import day_prefixes
+    from cafe_etl.warehouse import check_url
+
+    check_url(args["warehouse_url"])
+    day_prefixes(args.get("process_date"))
+
+
+def nightly(argv: Sequence[str]) -> int:
+    from cafe_etl.pipeline import run_batch
+
+    return run_job(
+        argv, NIGHTLY_REQUIRED_ARGS, NIGHTLY_OPTIONAL_ARGS, run_batch, check_nightly_args
+    )

@@ -1,0 +1,97 @@
+"""The Parquet lake: partitioned tables and run summaries, on S3 or a local folder."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from urllib.parse import urlparse
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from cafe_etl.runtime import UsageError
+from cafe_etl.schema import LAKE_PARTITION_COLUMN, LAKE_RUNS
+
+log = logging.getLogger("cafe_etl.lake")
+
+# A nightly day is ~60K transactions; one file per partition up to this many rows.
+MAX_RECORDS_PER_FILE = 2_000_000
+
+
+def normalise_uri(uri: str) -> str:
+    """Absolute folder URI with a trailing slash; plain paths are local folders."""
+    if not uri:
+        raise UsageError("empty lake or raw URI")
+    if urlparse(uri).scheme in ("", "file"):
+        path = uri[len("file://") :] if uri.startswith("file://") else uri
+        return "file://" + os.path.abspath(path).rstrip("/") + "/"
+    return uri.rstrip("/") + "/"
+
+
+def table_uri(lake_uri: str, table: str) -> str:
+    return normalise_uri(lake_uri) + table + "/"
+
+
+def check_writable(spark: SparkSession, lake_uri: str) -> None:
+    """Fail early, with the path, when the lake cannot be written (before any work)."""
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    probe = jvm.org.apache.hadoop.fs.Path(normalise_uri(lake_uri) + "_runs/.write_probe")
+    try:
+        fs = probe.getFileSystem(conf)
+        stream = fs.create(probe, True)
+        stream.close()
+        fs.delete(probe, False)
+    except Exception as exc:  # py4j wraps the Java IOException
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(
+            f"cannot write to the lake at {lake_uri}: {first[:300]}. "
+            "Check --lake_uri and the job's permissions on it."
+        ) from None
+
+
+def write_table(df: DataFrame, lake_uri: str, table: str, mode: str = "overwrite") -> str:
+    """Write a lake table, Hive-partitioned; overwrite replaces only the partitions written.
+
+    Each partition's rows go to one task, so a partition gets one file (more only past
+    MAX_RECORDS_PER_FILE rows), not one file per shuffle partition.
+    """
+    partition = LAKE_PARTITION_COLUMN[table]
+    target = table_uri(lake_uri, table)
+    (
+        df.repartition(partition)
+        .write.mode(mode)
+        .option("maxRecordsPerFile", MAX_RECORDS_PER_FILE)
+        .partitionBy(partition)
+        .parquet(target)
+    )
+    return target
+
+
+def partition_paths(lake_uri: str, table: str, values: list[str]) -> list[str]:
+    column = LAKE_PARTITION_COLUMN[table]
+    return [f"{table_uri(lake_uri, table)}{column}={v}/" for v in values]
+
+
+def write_text(spark: SparkSession, uri: str, text: str) -> None:
+    """Write a small text object through Hadoop's FileSystem (local disk or S3 alike)."""
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    fs = path.getFileSystem(conf)
+    stream = fs.create(path, True)
+    try:
+        stream.write(bytearray(text.encode("utf-8")))
+    finally:
+        stream.close()
+
+
+def write_run_summary(spark: SparkSession, lake_uri: str, summary: dict) -> str:
+    uri = f"{normalise_uri(lake_uri)}{LAKE_RUNS}/{summary['run_id']}.json"
+    write_text(spark, uri, json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    return uri
+
+
+def with_partition_strings(df: DataFrame, column: str) -> DataFrame:
+    return df.withColumn(column, F.date_format(column, "yyyy-MM-dd"))

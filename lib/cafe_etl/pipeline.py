@@ -1,0 +1,207 @@
+"""extract → transform → lake → warehouse, returning the run summary.
+
+Data moves one way: raw files become raw rows (raw.py), raw rows become transactions,
+items and quarantine (transform.py), those are written to the lake (lake.py), and the
+warehouse loads what the lake holds (warehouse/).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from contextlib import contextmanager
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from cafe_etl import lake, raw, reference, transform
+from cafe_etl.runtime import Runtime, redact_in_plans, resolve_salt
+from cafe_etl.schema import (
+    LAKE_BASKET_ITEMS,
+    LAKE_QUARANTINE,
+    LAKE_TRANSACTIONS,
+    QUARANTINE_REASONS,
+    UNKNOWN_REGION,
+)
+from cafe_etl.warehouse import open_warehouse
+
+log = logging.getLogger("cafe_etl.pipeline")
+
+
+class CountsNotConserved(RuntimeError):
+    """rows_read != transactions + quarantined + duplicates: something lost or invented."""
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    now = now or dt.datetime.now(dt.UTC)
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str):
+        log.info("stage %s: started", name)
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.monotonic() - start, 3)
+            log.info("stage %s: %.1fs", name, self.seconds[name])
+
+
+def run_batch(runtime: Runtime, args: dict) -> dict:
+    """The nightly job: the raw files of a day (or all days) into the lake and warehouse."""
+    spark = runtime.spark
+    started_at = dt.datetime.now(dt.UTC)
+    run_id = new_run_id(started_at)
+    watch = Stopwatch()
+    salt = resolve_salt(args, runtime.on_glue)
+    redact_in_plans(spark, salt)
+
+    warehouse = open_warehouse(args["warehouse_url"])
+    lake_uri = lake.normalise_uri(args["lake_uri"])
+    with watch.stage("preflight"):
+        warehouse.ensure_schema()
+        lake.check_writable(spark, lake_uri)
+        files = raw.list_raw_files(spark, args["raw_uri"], args.get("process_date"))
+    summary: dict = {
+        "run_id": run_id,
+        "job_name": runtime.job_name,
+        "source": "batch",
+        "process_date": args.get("process_date") or "yesterday",
+        "raw_uri": args["raw_uri"],
+        "lake_uri": lake_uri,
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "status": "running",
+    }
+    warehouse.start_run(run_id, runtime.job_name, started_at.replace(tzinfo=None))
+    log.info("run %s: %d raw files under %s", run_id, len(files), args["raw_uri"])
+    cached: list[DataFrame] = []
+    try:
+        with watch.stage("extract"):
+            lines = raw.read_lines(spark, files)
+            cached.append(lines)
+            classified = raw.classify_lines(lines)
+            health = raw.file_health(classified).persist()
+            cached.append(health)
+            bad_files, bad_keys = raw.unreadable_records(spark, files, health)
+            readable = health.join(
+                F.broadcast(bad_files.select("source_file")), "source_file", "left_anti"
+            )
+            data_rows = readable.agg(F.coalesce(F.sum("data_lines"), F.lit(0))).first()[0]
+            raw_rows = raw.parse_rows(classified, bad_files)
+        with watch.stage("transform"):
+            validated = raw_rows.transform(
+                transform.validate(salt, reference.towns_frame(spark))
+            ).persist(StorageLevel.MEMORY_AND_DISK)
+            cached.append(validated)
+            by_reason = {
+                r["reason"]: r["n"]
+                for r in validated.groupBy("reason").agg(F.count(F.lit(1)).alias("n")).collect()
+            }
+            unique = transform.unique_transactions(validated).persist(StorageLevel.MEMORY_AND_DISK)
+            cached.append(unique)
+            facts = unique.agg(
+                F.count(F.lit(1)).alias("transactions"),
+                F.coalesce(F.sum("item_count"), F.lit(0)).alias("basket_items"),
+                F.coalesce(F.sum("total_amount"), F.lit(0)).alias("revenue"),
+            ).first()
+            sale_dates = sorted(
+                r[0].isoformat() for r in unique.select("sale_date").distinct().collect()
+            )
+            unknown = sorted(
+                r[0]
+                for r in unique.where(F.col("region") == UNKNOWN_REGION)
+                .select("branch_name")
+                .distinct()
+                .collect()
+            )
+        valid_rows = by_reason.get(None, 0)
+        quarantined_by_reason = {k: v for k, v in by_reason.items() if k is not None}
+        if bad_keys:
+            quarantined_by_reason["unreadable_file"] = len(bad_keys)
+        counts = {
+            "files_read": len(files) - len(bad_keys),
+            "files_failed": len(bad_keys),
+            "files_empty": sum(1 for f in files if f.size == 0),
+            "rows_read": int(data_rows) + len(bad_keys),
+            "transactions": int(facts["transactions"]),
+            "basket_items": int(facts["basket_items"]),
+            "revenue": str(facts["revenue"]),
+            "quarantined": sum(quarantined_by_reason.values()),
+            "quarantined_by_reason": {
+                r: quarantined_by_reason[r]
+                for r in QUARANTINE_REASONS
+                if r in quarantined_by_reason
+            },
+            "duplicates": valid_rows - int(facts["transactions"]),
+            "failed_files": bad_keys,
+            "sale_dates": sale_dates,
+            "unknown_branches": unknown,
+        }
+        summary.update(counts)
+        check_conservation(summary)
+        with watch.stage("lake_write"):
+            lake.write_table(transform.transactions(unique), lake_uri, LAKE_TRANSACTIONS)
+            lake.write_table(transform.basket_items(unique), lake_uri, LAKE_BASKET_ITEMS)
+            quarantine = transform.quarantine(validated).unionByName(
+                transform.unreadable_quarantine(bad_files)
+            )
+            lake.write_table(
+                quarantine.withColumn("file_date", F.coalesce("file_date", F.current_date())),
+                lake_uri,
+                LAKE_QUARANTINE,
+            )
+        days = sorted(set(sale_dates) | _file_days(files))
+        with watch.stage("warehouse_load"):
+            summary["seconds"] = watch.seconds
+            summary["warehouse"] = warehouse.load(lake_uri, days, "batch", run_id, summary)
+        summary["status"] = "succeeded"
+    except BaseException as exc:
+        summary["status"] = "failed"
+        summary["error"] = type(exc).__name__
+        summary["seconds"] = watch.seconds
+        _record_failure(warehouse, run_id, summary)
+        raise
+    finally:
+        for frame in cached:
+            frame.unpersist()
+    summary["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    summary["seconds"] = {**watch.seconds, "total": round(sum(watch.seconds.values()), 3)}
+    summary["run_summary_uri"] = lake.write_run_summary(spark, lake_uri, summary)
+    return summary
+
+
+def check_conservation(summary: dict) -> None:
+    total = summary["transactions"] + summary["quarantined"] + summary["duplicates"]
+    if summary["rows_read"] != total:
+        raise CountsNotConserved(
+            f"rows_read {summary['rows_read']} != transactions {summary['transactions']} + "
+            f"quarantined {summary['quarantined']} + duplicates {summary['duplicates']}"
+        )
+
+
+def _file_days(files: list[raw.RawFile]) -> set[str]:
+    days = set()
+    for f in files:
+        key = raw._key_of(f.path)
+        parts = key.split("/")
+        if len(parts) == 4:
+            try:
+                days.add(dt.date(int(parts[0]), int(parts[1]), int(parts[2])).isoformat())
+            except ValueError:
+                continue
+    return days
+
+
+def _record_failure(warehouse, run_id: str, summary: dict) -> None:
+    try:
+        warehouse.finish_run(run_id, "failed", summary)
+    except Exception as exc:  # the original error matters more than this one
+        log.warning("could not mark run %s failed in the warehouse: %s", run_id, exc)

@@ -1,0 +1,286 @@
+"""Raw rows → transactions, basket items and quarantine. Pure DataFrame functions.
+
+Native Spark SQL functions only (higher-order functions for the basket, no Python UDFs).
+Functions that need a parameter (the salt, the towns table) return the DataFrame ->
+DataFrame function, so every step composes with `DataFrame.transform`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from cafe_etl.schema import PAYMENT_METHODS, RAW_FIELDS, UNKNOWN_REGION
+
+Transform = Callable[[DataFrame], DataFrame]
+
+MONEY = "decimal(10,2)"
+SUM_MONEY = "decimal(12,2)"
+REDACTED = "[redacted]"
+# Till timestamps: UK day-first without seconds, or ISO with seconds (2022 exports).
+TIMESTAMP_FORMATS = ("dd/MM/yyyy HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm:ss")
+# A total: digits with at most two decimals, an optional pound sign, never negative.
+_TOTAL = r"^£?([0-9]{1,8}(\.[0-9]{1,2})?)$"
+# One basket item: `[Size ]Product[ - Flavour] - Price`; the price is the last ` - ` part.
+ITEM_PATTERN = r"^(?:(Regular|Large) )?(.+?)(?: - (.+?))? - £?([0-9]{1,6}(?:\.[0-9]{1,2})?)$"
+# Anything that could be a card number: 12+ digits (with spaces or dashes), or E notation.
+_CARD_LIKE = r"[0-9][0-9 -]{10,}[0-9]"
+_E_NOTATION = r"[0-9](\.[0-9]+)?[eE][+]?[0-9]+"
+# In a row with the wrong number of fields nobody knows which field is the name, so a field
+# survives into quarantine only if it has the shape of a non-personal field.
+_SAFE_FIELD = r"^(|[0-9/:T .-]+|£?[0-9]+(\.[0-9]+)?|(?i:cash|card)|.* - £?[0-9]+(\.[0-9]{1,2})?.*)$"
+_SEP = "\u001f"  # joins fields before hashing; never typed at a till
+
+
+def named_fields(raw: DataFrame) -> DataFrame:
+    """The seven raw fields as trimmed named columns (missing ones empty)."""
+    fields = [
+        F.trim(F.coalesce(F.try_element_at("fields", F.lit(i + 1)), F.lit(""))).alias(name)
+        for i, name in enumerate(RAW_FIELDS)
+    ]
+    return raw.select("*", *fields)
+
+
+def parse_timestamp(col: Column) -> Column:
+    return F.coalesce(*[F.try_to_timestamp(col, F.lit(fmt)) for fmt in TIMESTAMP_FORMATS])
+
+
+def parse_total(col: Column) -> Column:
+    """decimal(10,2), or null when the text is not a non-negative amount."""
+    return F.when(col.rlike(_TOTAL), F.regexp_extract(col, _TOTAL, 1).cast(MONEY))
+
+
+def parse_items(basket: Column) -> Column:
+    """The basket as array<struct<size, product_name, flavour, unit_price>>.
+
+    An item that does not match the item shape has a null unit_price.
+    """
+
+    def item(text: Column) -> Column:
+        matches = text.rlike(ITEM_PATTERN)
+        size = F.regexp_extract(text, ITEM_PATTERN, 1)
+        flavour = F.regexp_extract(text, ITEM_PATTERN, 3)
+        return F.struct(
+            F.when(size != "", size).alias("size"),
+            F.regexp_extract(text, ITEM_PATTERN, 2).alias("product_name"),
+            F.when(flavour != "", flavour).alias("flavour"),
+            F.when(matches, F.regexp_extract(text, ITEM_PATTERN, 4).cast(MONEY)).alias(
+                "unit_price"
+            ),
+        )
+
+    return F.transform(F.split(basket, ","), lambda text: item(F.trim(text)))
+
+
+def items_total(items: Column) -> Column:
+    return F.aggregate(
+        items,
+        F.lit(0).cast(SUM_MONEY),
+        lambda acc, i: (acc + F.coalesce(i["unit_price"], F.lit(0))).cast(SUM_MONEY),
+    )
+
+
+def salted_hash(salt: str, *cols: Column) -> Column:
+    return F.sha2(F.concat_ws(_SEP, F.lit(salt), *cols), 256)
+
+
+def quarantine_reason(row: dict[str, Column]) -> Column:
+    """The first rule a row breaks (schema.ROW_REASONS order), or null for a good row."""
+    off_day = row["file_date"].isNotNull() & (F.to_date(row["sold_at"]) != row["file_date"])
+    return (
+        F.when(row["field_count"] != len(RAW_FIELDS), "wrong_field_count")
+        .when(row["sold_at"].isNull() | off_day, "bad_timestamp")
+        .when(row["branch"] == "", "missing_branch")
+        .when(row["total_amount"].isNull(), "bad_total")
+        .when(~row["payment_method"].isin(*PAYMENT_METHODS), "bad_payment_method")
+        .when(row["basket"] == "", "empty_basket")
+        .when(F.exists(row["items"], lambda i: i["unit_price"].isNull()), "bad_item")
+        .when(F.abs(items_total(row["items"]) - row["total_amount"]) > 0.01, "total_mismatch")
+    )
+
+
+def redacted_row(fields: Column, field_count: Column) -> Column:
+    """The raw row for quarantine, without the name and the card number.
+
+    Seven fields: the name and card positions are blanked. Any other count: only fields
+    shaped like a timestamp, amount, payment method or basket survive. Card-like digit
+    runs are masked everywhere.
+    """
+    name_pos, card_pos = RAW_FIELDS.index("customer_name"), RAW_FIELDS.index("card_number")
+
+    def one(value: Column, pos: Column) -> Column:
+        masked = F.regexp_replace(
+            F.regexp_replace(value, _CARD_LIKE, REDACTED), _E_NOTATION, REDACTED
+        )
+        personal_slot = (field_count == len(RAW_FIELDS)) & pos.isin(name_pos, card_pos)
+        unknown_shape = (field_count != len(RAW_FIELDS)) & ~F.trim(value).rlike(_SAFE_FIELD)
+        return F.when(personal_slot | unknown_shape, F.lit(REDACTED)).otherwise(masked)
+
+    return F.to_json(F.transform(fields, one))
+
+
+def validate(salt: str, towns: DataFrame) -> Transform:
+    """Raw rows → one row per raw row, parsed, with `reason` null when it is good.
+
+    Personal fields leave here only as a salted customer key; the quarantine's copy of
+    the row is redacted. `towns` is (town, region) reference data.
+    """
+
+    def _validate(raw: DataFrame) -> DataFrame:
+        named = named_fields(raw)
+        row = {
+            "field_count": F.col("field_count"),
+            "file_date": F.col("file_date"),
+            "sold_at": parse_timestamp(F.col("timestamp")),
+            "branch": F.col("branch"),
+            "total_amount": parse_total(F.col("total")),
+            "payment_method": F.upper(F.col("payment_method")),
+            "basket": F.col("basket"),
+            "items": parse_items(F.col("basket")),
+        }
+        parsed = named.select(
+            "source",
+            "source_file",
+            "file_date",
+            "line_number",
+            "field_count",
+            "fields",
+            F.col("branch").alias("branch_name"),
+            row["sold_at"].alias("sold_at"),
+            row["payment_method"].alias("payment_method"),
+            row["total_amount"].alias("total_amount"),
+            row["items"].alias("items"),
+            salted_hash(salt, *[F.col(name) for name in RAW_FIELDS]).alias("transaction_id"),
+            F.when(
+                F.col("customer_name") != "",
+                salted_hash(salt, F.lit("customer"), F.lower(F.col("customer_name"))),
+            ).alias("customer_key"),
+            quarantine_reason(row).alias("reason"),
+        )
+        regions = towns.select(
+            F.lower(F.trim("town")).alias("_town"), F.col("region").alias("_region")
+        )
+        return parsed.join(
+            F.broadcast(regions), F.lower("branch_name") == F.col("_town"), "left"
+        ).select(
+            "source",
+            "source_file",
+            "file_date",
+            "line_number",
+            "field_count",
+            "reason",
+            F.when(
+                F.col("reason").isNotNull(), redacted_row(F.col("fields"), F.col("field_count"))
+            ).alias("raw_row"),
+            "transaction_id",
+            F.xxhash64("branch_name").alias("branch_id"),
+            "branch_name",
+            F.coalesce("_region", F.lit(UNKNOWN_REGION)).alias("region"),
+            "sold_at",
+            F.to_date("sold_at").alias("sale_date"),
+            "payment_method",
+            "total_amount",
+            F.size("items").alias("item_count"),
+            "customer_key",
+            "items",
+        )
+
+    return _validate
+
+
+TRANSACTION_COLUMNS = (
+    "transaction_id",
+    "branch_id",
+    "branch_name",
+    "region",
+    "sold_at",
+    "payment_method",
+    "total_amount",
+    "item_count",
+    "customer_key",
+    "source",
+    "source_file",
+    "line_number",
+    "sale_date",
+)
+
+
+def unique_transactions(validated: DataFrame) -> DataFrame:
+    """Good rows, one per transaction_id: the first by (source_file, line_number) wins.
+
+    Identical seven fields give the same id, so the others are the duplicates. Keeps the
+    parsed items for `basket_items`.
+    """
+    keep = [c for c in TRANSACTION_COLUMNS if c != "transaction_id"] + ["items"]
+    first = F.min_by(F.struct(*keep), F.struct("source_file", "line_number"))
+    return (
+        validated.where(F.col("reason").isNull())
+        .groupBy("transaction_id")
+        .agg(first.alias("t"))
+        .select("transaction_id", "t.*")
+    )
+
+
+def transactions(unique: DataFrame) -> DataFrame:
+    """The lake's transactions table."""
+    return unique.select(
+        *[
+            F.col(c).alias("source_line") if c == "line_number" else F.col(c)
+            for c in TRANSACTION_COLUMNS
+        ]
+    )
+
+
+def product_id(name: Column, size: Column, flavour: Column) -> Column:
+    """Deterministic product key from its natural key (stable across runs and jobs)."""
+    return F.xxhash64(
+        F.concat_ws(_SEP, name, F.coalesce(size, F.lit("-")), F.coalesce(flavour, F.lit("-")))
+    )
+
+
+def basket_items(unique: DataFrame) -> DataFrame:
+    """One row per item of each unique transaction, line_number from 1."""
+    exploded = unique.select("transaction_id", "sale_date", F.posexplode("items"))
+    return exploded.select(
+        "transaction_id",
+        (F.col("pos") + 1).cast("int").alias("line_number"),
+        product_id(F.col("col.product_name"), F.col("col.size"), F.col("col.flavour")).alias(
+            "product_id"
+        ),
+        F.col("col.product_name").alias("product_name"),
+        F.col("col.size").alias("size"),
+        F.col("col.flavour").alias("flavour"),
+        F.col("col.unit_price").alias("unit_price"),
+        "sale_date",
+    )
+
+
+QUARANTINE_COLUMNS = (
+    "reason",
+    "source",
+    "source_file",
+    "line_number",
+    "field_count",
+    "raw_row",
+    "file_date",
+)
+
+
+def quarantine(validated: DataFrame) -> DataFrame:
+    """Rows that broke a rule, with reason, provenance and the redacted raw row."""
+    return validated.where(F.col("reason").isNotNull()).select(*QUARANTINE_COLUMNS)
+
+
+def unreadable_quarantine(files: DataFrame, source: str = "batch") -> DataFrame:
+    """One quarantine record per unreadable file (source_file, file_date)."""
+    return files.select(
+        F.lit("unreadable_file").alias("reason"),
+        F.lit(source).alias("source"),
+        "source_file",
+        F.lit(None).cast("long").alias("line_number"),
+        F.lit(None).cast("int").alias("field_count"),
+        F.lit(None).cast("string").alias("raw_row"),
+        "file_date",
+    )

@@ -1,0 +1,35 @@
+"""The warehouse: one schema definition, its SQL dialects and the loaders."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from cafe_etl.runtime import UsageError
+
+SCHEMES = ("postgresql", "postgres", "embedded", "redshift")
+
+
+def check_url(url: str) -> str:
+    """The URL's scheme, or a UsageError naming what is accepted."""
+    scheme = urlparse(url).scheme
+    if scheme not in SCHEMES:
+        raise UsageError(
+            f"--warehouse_url {url!r}: expected postgresql://USER@HOST/DB, embedded://DIR "
+            "or redshift://WORKGROUP/DATABASE"
+        )
+    return scheme
+
+
+def open_warehouse(url: str):
+    """The loader for a --warehouse_url: PostgreSQL (any, or embedded) or Redshift."""
+    scheme = check_url(url)
+    if scheme in ("postgresql", "postgres", "embedded"):
+        from cafe_etl.warehouse.postgres import PostgresWarehouse
+
+        return PostgresWarehouse(url)
+    if scheme == "redshift":
+        raise UsageError(
+            "redshift:// warehouses are not supported by this version yet; "
+            "use postgresql://… or embedded://DIR"
+        )
+    raise AssertionError(scheme)  # check_url admits only the schemes above

@@ -1,0 +1,148 @@
+"""SQL for the warehouse, rendered from the one model for PostgreSQL and Redshift.
+
+Only the DDL differs between the two (Redshift's distribution and sort keys); the load
+statements are plain SQL both run: MERGE, DELETE ... USING, INSERT ... SELECT.
+"""
+
+from __future__ import annotations
+
+from cafe_etl.warehouse.model import (
+    DIM_BRANCH,
+    DIM_PRODUCT,
+    ETL_RUN,
+    FACT_BASKET_ITEM,
+    FACT_TRANSACTION,
+    SCHEMA,
+    STG_BASKET_ITEM_COLUMNS,
+    STG_TRANSACTION_COLUMNS,
+    TABLES,
+    Table,
+)
+
+POSTGRES = "postgres"
+REDSHIFT = "redshift"
+DIALECTS = (POSTGRES, REDSHIFT)
+
+STG_TRANSACTION = "stg_transaction"
+STG_BASKET_ITEM = "stg_basket_item"
+STG_DAY = "stg_day"
+
+
+def _column_types() -> dict[str, str]:
+    types: dict[str, str] = {}
+    for table in TABLES:
+        for col in table.columns:
+            types.setdefault(col.name, col.type)
+    return types
+
+
+def create_table(table: Table, dialect: str) -> str:
+    lines = [f"    {c.name} {c.type}{'' if c.nullable else ' NOT NULL'}" for c in table.columns]
+    lines.append(f"    PRIMARY KEY ({', '.join(table.primary_key)})")
+    for col, ref_table, ref_col in table.foreign_keys:
+        lines.append(f"    FOREIGN KEY ({col}) REFERENCES {SCHEMA}.{ref_table} ({ref_col})")
+    ddl = f"CREATE TABLE IF NOT EXISTS {table.qualified} (\n" + ",\n".join(lines) + "\n)"
+    if dialect == REDSHIFT:
+        ddl += f"\nDISTSTYLE {table.diststyle}"
+        if table.distkey:
+            ddl += f"\nDISTKEY ({table.distkey})"
+        if table.sortkey:
+            ddl += f"\nSORTKEY ({', '.join(table.sortkey)})"
+    return ddl
+
+
+def schema_ddl(dialect: str) -> list[str]:
+    """Idempotent DDL for the whole warehouse, in dependency order."""
+    statements = [f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"]
+    statements += [create_table(t, dialect) for t in TABLES]
+    if dialect == POSTGRES:
+        # The batch replace and the trend views filter facts by day.
+        statements.append(
+            f"CREATE INDEX IF NOT EXISTS fact_transaction_sale_date "
+            f"ON {FACT_TRANSACTION.qualified} (sale_date)"
+        )
+    return statements
+
+
+def staging_ddl(dialect: str) -> list[str]:
+    """Session-local staging tables, gone at the end of the load transaction."""
+    types = _column_types()
+    types.update({"branch_name": "VARCHAR(100)", "region": "VARCHAR(40)"})
+
+    def temp(name: str, columns: tuple[str, ...]) -> str:
+        cols = ", ".join(f"{c} {types[c]}" for c in columns)
+        tail = " ON COMMIT DROP" if dialect == POSTGRES else ""
+        return f"CREATE TEMP TABLE {name} ({cols}){tail}"
+
+    return [
+        temp(STG_TRANSACTION, STG_TRANSACTION_COLUMNS),
+        temp(STG_BASKET_ITEM, STG_BASKET_ITEM_COLUMNS),
+        temp(STG_DAY, ("sale_date",)),
+    ]
+
+
+def merge_statements(source: str) -> list[str]:
+    """Staging → star schema. Run inside the load's one transaction.
+
+    A batch load is the system of record for its days: its transactions replace the
+    batch-loaded ones of those days (a re-run after a fix drops rows no longer there);
+    stream-loaded rows stay. A stream load only adds transactions not yet present.
+    """
+    t, b = FACT_TRANSACTION.qualified, FACT_BASKET_ITEM.qualified
+    statements = [
+        f"""MERGE INTO {DIM_BRANCH.qualified} USING (
+    SELECT DISTINCT branch_id, branch_name, region FROM {STG_TRANSACTION}
+) AS s ON {DIM_BRANCH.qualified}.branch_id = s.branch_id
+WHEN MATCHED THEN UPDATE SET branch_name = s.branch_name, region = s.region
+WHEN NOT MATCHED THEN INSERT (branch_id, branch_name, region)
+    VALUES (s.branch_id, s.branch_name, s.region)""",
+        f"""MERGE INTO {DIM_PRODUCT.qualified} USING (
+    SELECT DISTINCT product_id, product_name, size, flavour FROM {STG_BASKET_ITEM}
+) AS s ON {DIM_PRODUCT.qualified}.product_id = s.product_id
+WHEN NOT MATCHED THEN INSERT (product_id, product_name, size, flavour)
+    VALUES (s.product_id, s.product_name, s.size, s.flavour)""",
+    ]
+    if source == "batch":
+        gone = f"""SELECT f.transaction_id FROM {t} f
+    JOIN {STG_DAY} d ON f.sale_date = d.sale_date
+    WHERE f.source = 'batch' AND NOT EXISTS (
+        SELECT 1 FROM {STG_TRANSACTION} s WHERE s.transaction_id = f.transaction_id)"""
+        statements += [
+            f"DELETE FROM {b} WHERE transaction_id IN ({gone})",
+            f"DELETE FROM {t} WHERE transaction_id IN ({gone})",
+        ]
+    cols = [c.name for c in FACT_TRANSACTION.columns]
+    update = ", ".join(f"{c} = s.{c}" for c in cols if c != "transaction_id")
+    matched = f"WHEN MATCHED THEN UPDATE SET {update}\n" if source == "batch" else ""
+    statements.append(
+        f"""MERGE INTO {t} USING {STG_TRANSACTION} AS s ON {t}.transaction_id = s.transaction_id
+{matched}WHEN NOT MATCHED THEN INSERT ({", ".join(cols)})
+    VALUES ({", ".join("s." + c for c in cols)})"""
+    )
+    item_cols = [c.name for c in FACT_BASKET_ITEM.columns]
+    if source == "batch":
+        statements.append(
+            f"DELETE FROM {b} WHERE transaction_id IN "
+            f"(SELECT transaction_id FROM {STG_TRANSACTION})"
+        )
+        new_items = f"SELECT {', '.join('i.' + c for c in item_cols)} FROM {STG_BASKET_ITEM} i"
+    else:
+        new_items = f"""SELECT {", ".join("i." + c for c in item_cols)} FROM {STG_BASKET_ITEM} i
+WHERE NOT EXISTS (SELECT 1 FROM {b} x
+    WHERE x.transaction_id = i.transaction_id AND x.line_number = i.line_number)"""
+    statements.append(f"INSERT INTO {b} ({', '.join(item_cols)})\n{new_items}")
+    return statements
+
+
+def run_started(dialect: str) -> str:
+    return (
+        f"INSERT INTO {ETL_RUN.qualified} (run_id, job_name, started_at, status) "
+        "VALUES (%s, %s, %s, 'running')"
+    )
+
+
+def run_finished() -> str:
+    return (
+        f"UPDATE {ETL_RUN.qualified} SET status = %s, finished_at = %s, summary = %s "
+        "WHERE run_id = %s"
+    )
