@@ -1,0 +1,56 @@
+"""Shared fixtures: one local SparkSession per test session, one embedded PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("CAFE_SHUFFLE_PARTITIONS", "2")
+os.environ.setdefault("CAFE_SPARK_DRIVER_MEMORY", "2g")
+
+REPO = Path(__file__).resolve().parent.parent
+TEST_SALT = "test-salt-not-secret"
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from cafe_etl.runtime import local_spark
+
+    session = local_spark("cafe-etl-tests", {"spark.sql.shuffle.partitions": "2"})
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """The embedded PostgreSQL (pgserver), started once for the whole session."""
+    import pgserver
+
+    folder = tmp_path_factory.mktemp("pg") / "data"
+    server = pgserver.get_server(str(folder))
+    yield server
+    server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def warehouse_url(pg_server) -> str:
+    """A fresh, empty database on the session's server, as a postgresql:// URL."""
+    import psycopg
+
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return pg_server.get_uri(name)
+
+
+def write_raw(root: Path, key: str, content: bytes | str) -> Path:
+    """Write one raw file under the S3 key layout (bytes are written as they are)."""
+    path = root / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return path

@@ -1,0 +1,54 @@
+"""Helpers to look inside the lake and the warehouse from tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pyarrow.dataset as ds
+
+TABLE_ORDER = ("dim_branch", "dim_product", "fact_transaction", "fact_basket_item")
+
+
+def lake_rows(lake: Path, table: str) -> list[dict]:
+    folder = lake / table
+    if not folder.exists():
+        return []
+    return ds.dataset(str(folder), format="parquet", partitioning="hive").to_table().to_pylist()
+
+
+def lake_files(lake: Path) -> list[str]:
+    return sorted(str(p.relative_to(lake)) for p in lake.rglob("*.parquet"))
+
+
+def warehouse_dump(url: str) -> dict[str, list[tuple]]:
+    """Every star-schema row, sorted: equal dumps mean equal warehouses."""
+    with psycopg.connect(url) as conn:
+        return {
+            t: sorted(conn.execute(f"SELECT * FROM cafe.{t}").fetchall(), key=repr)
+            for t in TABLE_ORDER
+        }
+
+
+def warehouse_text(url: str) -> list[str]:
+    """Every text value in every table of schema cafe."""
+    values: list[str] = []
+    with psycopg.connect(url) as conn:
+        columns = conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'cafe' AND data_type IN ('text', 'character varying', 'character')"
+        ).fetchall()
+        for table, column in columns:
+            for (value,) in conn.execute(f"SELECT {column} FROM cafe.{table}"):
+                if value is not None:
+                    values.append(value)
+    return values
+
+
+def personal_data_hits(texts: list[str], names: list[str], cards: list[str]) -> list[str]:
+    hits = []
+    for text in texts:
+        for secret in (*names, *cards):
+            if secret in text:
+                hits.append(f"{secret!r} in {text[:80]!r}")
+    return hits

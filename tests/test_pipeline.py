@@ -1,0 +1,139 @@
+"""The nightly pipeline end to end, in-process on the shared SparkSession."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import psycopg
+import pytest
+from cafe_etl import pipeline
+from cafe_etl.runtime import Runtime
+from cafe_etl.warehouse import sql
+from conftest import TEST_SALT
+from corpus import CARDS, EXPECTED, NAMES, write_corpus
+from helpers import (
+    lake_files,
+    lake_rows,
+    personal_data_hits,
+    warehouse_dump,
+    warehouse_text,
+)
+
+
+def run(spark, raw, lake, url, process_date="all"):
+    args = {
+        "JOB_NAME": "test",
+        "raw_uri": str(raw),
+        "lake_uri": str(lake),
+        "warehouse_url": url,
+        "process_date": process_date,
+        "hash_salt": TEST_SALT,
+    }
+    return pipeline.run_batch(Runtime(spark=spark, on_glue=False, job_name="test"), args)
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    return write_corpus(tmp_path / "raw"), tmp_path / "lake"
+
+
+def test_corpus_with_every_variant_loads_exactly_the_valid_rows(spark, corpus, warehouse_url):
+    raw, lake = corpus
+    summary = run(spark, raw, lake, warehouse_url)
+
+    for key in (
+        "rows_read",
+        "transactions",
+        "basket_items",
+        "duplicates",
+        "quarantined",
+        "files_failed",
+        "files_read",
+        "quarantined_by_reason",
+    ):
+        assert summary[key] == EXPECTED[key], key
+    assert summary["rows_read"] == (
+        summary["transactions"] + summary["quarantined"] + summary["duplicates"]
+    )
+    assert Decimal(summary["revenue"]) == EXPECTED["revenue"]
+
+    with psycopg.connect(warehouse_url) as conn:
+        n, revenue = conn.execute(
+            "SELECT count(*), sum(total_amount) FROM cafe.fact_transaction"
+        ).fetchone()
+        items, item_revenue = conn.execute(
+            "SELECT count(*), sum(unit_price) FROM cafe.fact_basket_item"
+        ).fetchone()
+        regions = dict(conn.execute("SELECT branch_name, region FROM cafe.dim_branch").fetchall())
+        status = conn.execute("SELECT status FROM cafe.etl_run").fetchall()
+    assert (n, revenue) == (EXPECTED["transactions"], EXPECTED["revenue"])
+    assert (items, item_revenue) == (EXPECTED["basket_items"], EXPECTED["revenue"])
+    assert regions == EXPECTED["regions"]
+    assert status == [("succeeded",)]
+
+    quarantine = lake_rows(lake, "quarantine")
+    assert sorted(q["reason"] for q in quarantine) == sorted(
+        r for r, n in EXPECTED["quarantined_by_reason"].items() for _ in range(n)
+    )
+    assert all(q["source_file"] for q in quarantine)
+    assert len(lake_rows(lake, "transactions")) == EXPECTED["transactions"]
+    assert (lake / "_runs" / f"{summary['run_id']}.json").exists()
+
+
+def test_no_personal_data_in_lake_quarantine_or_warehouse(spark, corpus, warehouse_url):
+    raw, lake = corpus
+    run(spark, raw, lake, warehouse_url)
+    texts = [
+        str(v)
+        for t in ("transactions", "basket_items", "quarantine")
+        for row in lake_rows(lake, t)
+        for v in row.values()
+        if v is not None
+    ]
+    texts += warehouse_text(warehouse_url)
+    assert len(texts) > 50
+    assert personal_data_hits(texts, NAMES, CARDS) == []
+    # The scan itself can fail: a planted name is found.
+    assert personal_data_hits(texts + ["x Joe Bloggs"], NAMES, CARDS)
+
+
+def test_rerun_changes_nothing(spark, corpus, warehouse_url):
+    raw, lake = corpus
+    first = run(spark, raw, lake, warehouse_url)
+    before, files_before = warehouse_dump(warehouse_url), lake_files(lake)
+    second = run(spark, raw, lake, warehouse_url)
+    assert warehouse_dump(warehouse_url) == before
+    assert len(lake_files(lake)) == len(files_before)
+    assert len(lake_rows(lake, "transactions")) == EXPECTED["transactions"]
+    assert len(lake_rows(lake, "quarantine")) == EXPECTED["quarantined"]
+    for key in ("rows_read", "transactions", "quarantined", "duplicates"):
+        assert first[key] == second[key]
+
+
+def test_one_day_rerun_leaves_other_days_alone(spark, corpus, warehouse_url):
+    raw, lake = corpus
+    run(spark, raw, lake, warehouse_url)
+    before = warehouse_dump(warehouse_url)
+    summary = run(spark, raw, lake, warehouse_url, process_date="2022-01-05")
+    assert summary["transactions"] == 1 and summary["files_read"] == 1
+    assert warehouse_dump(warehouse_url) == before
+    assert len(lake_rows(lake, "transactions")) == EXPECTED["transactions"]
+
+
+def test_crash_during_load_leaves_warehouse_as_it_was(spark, corpus, warehouse_url, monkeypatch):
+    raw, lake = corpus
+    run(spark, raw, lake, warehouse_url, process_date="2021-03-01")
+    before = warehouse_dump(warehouse_url)
+    original = sql.merge_statements
+    monkeypatch.setattr(
+        sql, "merge_statements", lambda source: original(source)[:-1] + ["SELECT 1/0"]
+    )
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        run(spark, raw, lake, warehouse_url, process_date="all")
+    assert warehouse_dump(warehouse_url) == before
+    with psycopg.connect(warehouse_url) as conn:
+        statuses = [
+            r[0]
+            for r in conn.execute("SELECT status FROM cafe.etl_run ORDER BY started_at, status")
+        ]
+    assert sorted(statuses) == ["failed", "succeeded"]
