@@ -12,9 +12,10 @@ import logging
 import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from pyspark import StorageLevel
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from cafe_etl import lake, raw, reference, transform
@@ -97,68 +98,19 @@ def run_batch(runtime: Runtime, args: dict) -> dict:
             data_rows = readable.agg(F.coalesce(F.sum("data_lines"), F.lit(0))).first()[0]
             raw_rows = raw.parse_rows(classified, bad_files)
         with watch.stage("transform"):
-            validated = raw_rows.transform(
-                transform.validate(salt, reference.towns_frame(spark))
-            ).persist(StorageLevel.MEMORY_AND_DISK)
-            cached.append(validated)
-            by_reason = {
-                r["reason"]: r["n"]
-                for r in validated.groupBy("reason").agg(F.count(F.lit(1)).alias("n")).collect()
-            }
-            unique = transform.unique_transactions(validated).persist(StorageLevel.MEMORY_AND_DISK)
-            cached.append(unique)
-            facts = unique.agg(
-                F.count(F.lit(1)).alias("transactions"),
-                F.coalesce(F.sum("item_count"), F.lit(0)).alias("basket_items"),
-                F.coalesce(F.sum("total_amount"), F.lit(0)).alias("revenue"),
-            ).first()
-            sale_dates = sorted(
-                r[0].isoformat() for r in unique.select("sale_date").distinct().collect()
-            )
-            unknown = sorted(
-                r[0]
-                for r in unique.where(F.col("region") == UNKNOWN_REGION)
-                .select("branch_name")
-                .distinct()
-                .collect()
-            )
-        valid_rows = by_reason.get(None, 0)
-        quarantined_by_reason = {k: v for k, v in by_reason.items() if k is not None}
-        if bad_keys:
-            quarantined_by_reason["unreadable_file"] = len(bad_keys)
+            processed = process_rows(spark, raw_rows, salt)
+            cached += processed.cached
         counts = {
             "files_read": len(files) - len(bad_keys),
             "files_failed": len(bad_keys),
             "files_empty": sum(1 for f in files if f.size == 0),
-            "rows_read": int(data_rows) + len(bad_keys),
-            "transactions": int(facts["transactions"]),
-            "basket_items": int(facts["basket_items"]),
-            "revenue": str(facts["revenue"]),
-            "quarantined": sum(quarantined_by_reason.values()),
-            "quarantined_by_reason": {
-                r: quarantined_by_reason[r]
-                for r in QUARANTINE_REASONS
-                if r in quarantined_by_reason
-            },
-            "duplicates": valid_rows - int(facts["transactions"]),
-            "failed_files": bad_keys,
-            "sale_dates": sale_dates,
-            "unknown_branches": unknown,
+            **processed.counts(rows_read=int(data_rows), unreadable=bad_keys),
         }
         summary.update(counts)
         check_conservation(summary)
         with watch.stage("lake_write"):
-            lake.write_table(transform.transactions(unique), lake_uri, LAKE_TRANSACTIONS)
-            lake.write_table(transform.basket_items(unique), lake_uri, LAKE_BASKET_ITEMS)
-            quarantine = transform.quarantine(validated).unionByName(
-                transform.unreadable_quarantine(bad_files)
-            )
-            lake.write_table(
-                quarantine.withColumn("file_date", F.coalesce("file_date", F.current_date())),
-                lake_uri,
-                LAKE_QUARANTINE,
-            )
-        days = sorted(set(sale_dates) | _file_days(files))
+            write_lake(processed, bad_files, lake_uri, mode="overwrite")
+        days = sorted(set(processed.sale_dates) | _file_days(files))
         with watch.stage("warehouse_load"):
             summary["seconds"] = watch.seconds
             summary["warehouse"] = warehouse.load(lake_uri, days, "batch", run_id, summary)
@@ -176,6 +128,102 @@ def run_batch(runtime: Runtime, args: dict) -> dict:
     summary["seconds"] = {**watch.seconds, "total": round(sum(watch.seconds.values()), 3)}
     summary["run_summary_uri"] = lake.write_run_summary(spark, lake_uri, summary)
     return summary
+
+
+@dataclass
+class Processed:
+    """Raw rows after the transforms: persisted frames and the figures of the run."""
+
+    validated: DataFrame
+    unique: DataFrame
+    by_reason: dict[str | None, int]
+    transactions: int
+    basket_items: int
+    revenue: str
+    sale_dates: list[str]
+    unknown_branches: list[str]
+    cached: list[DataFrame] = field(default_factory=list)
+
+    def counts(self, rows_read: int, unreadable: list[str]) -> dict:
+        """Summary figures; rows_read is counted upstream, independently of the transforms."""
+        quarantined = {k: v for k, v in self.by_reason.items() if k is not None}
+        if unreadable:
+            quarantined["unreadable_file"] = len(unreadable)
+        valid_rows = self.by_reason.get(None, 0)
+        return {
+            "rows_read": rows_read + len(unreadable),
+            "transactions": self.transactions,
+            "basket_items": self.basket_items,
+            "revenue": self.revenue,
+            "quarantined": sum(quarantined.values()),
+            "quarantined_by_reason": {
+                r: quarantined[r] for r in QUARANTINE_REASONS if r in quarantined
+            },
+            "duplicates": valid_rows - self.transactions,
+            "failed_files": unreadable,
+            "sale_dates": self.sale_dates,
+            "unknown_branches": self.unknown_branches,
+        }
+
+    def unpersist(self) -> None:
+        for frame in self.cached:
+            frame.unpersist()
+
+
+def process_rows(spark: SparkSession, raw_rows: DataFrame, salt: str) -> Processed:
+    """Validate, de-duplicate and count raw rows (shared by the batch and stream jobs).
+
+    The validated rows and the unique transactions are persisted: the lake write and the
+    counts read them more than once. Only figures reach the driver.
+    """
+    validated = raw_rows.transform(transform.validate(salt, reference.towns_frame(spark)))
+    validated = validated.persist(StorageLevel.MEMORY_AND_DISK)
+    by_reason = {
+        r["reason"]: r["n"]
+        for r in validated.groupBy("reason").agg(F.count(F.lit(1)).alias("n")).collect()
+    }
+    unique = transform.unique_transactions(validated).persist(StorageLevel.MEMORY_AND_DISK)
+    facts = unique.agg(
+        F.count(F.lit(1)).alias("transactions"),
+        F.coalesce(F.sum("item_count"), F.lit(0)).alias("basket_items"),
+        F.coalesce(F.sum("total_amount"), F.lit(0)).cast("decimal(18,2)").alias("revenue"),
+    ).first()
+    sale_dates = sorted(r[0].isoformat() for r in unique.select("sale_date").distinct().collect())
+    unknown = sorted(
+        r[0]
+        for r in unique.where(F.col("region") == UNKNOWN_REGION)
+        .select("branch_name")
+        .distinct()
+        .collect()
+    )
+    return Processed(
+        validated=validated,
+        unique=unique,
+        by_reason=by_reason,
+        transactions=int(facts["transactions"]),
+        basket_items=int(facts["basket_items"]),
+        revenue=str(facts["revenue"]),
+        sale_dates=sale_dates,
+        unknown_branches=unknown,
+        cached=[validated, unique],
+    )
+
+
+def write_lake(
+    processed: Processed, bad_files: DataFrame, lake_uri: str, mode: str = "overwrite"
+) -> None:
+    """Transactions, basket items and quarantine into the lake.
+
+    `overwrite` (batch) replaces the partitions written; `append` (stream) adds files.
+    """
+    lake.write_table(transform.transactions(processed.unique), lake_uri, LAKE_TRANSACTIONS, mode)
+    lake.write_table(transform.basket_items(processed.unique), lake_uri, LAKE_BASKET_ITEMS, mode)
+    quarantine = transform.quarantine(processed.validated).unionByName(
+        transform.unreadable_quarantine(bad_files)
+    )
+    # Stream records have no file day: their quarantine partition is the day they arrived.
+    quarantine = quarantine.withColumn("file_date", F.coalesce("file_date", F.current_date()))
+    lake.write_table(quarantine, lake_uri, LAKE_QUARANTINE, mode)
 
 
 def check_conservation(summary: dict) -> None:

@@ -109,12 +109,20 @@ class PostgresWarehouse:
         source: str,
         run_id: str,
         summary: dict,
+        files: dict[str, list[str]] | None = None,
     ) -> dict:
         """Load the lake's partitions of `sale_dates` in one transaction; return counts.
 
+        `files` (lake table → Parquet file URIs) narrows the load to those files, as a
+        streaming micro-batch does; by default every file of the days' partitions loads.
         The run is marked succeeded in the same transaction, so the run log never says
         succeeded for a load that did not commit.
         """
+        if files is None:
+            files = {
+                table: lake_files(lake_uri, table, sale_dates)
+                for table in (LAKE_TRANSACTIONS, LAKE_BASKET_ITEMS)
+            }
         started = time.monotonic()
         with connect(self.url) as conn:
             with conn.transaction():
@@ -127,13 +135,13 @@ class PostgresWarehouse:
                     conn,
                     sql.STG_TRANSACTION,
                     STG_TRANSACTION_COLUMNS,
-                    _lake_batches(lake_uri, LAKE_TRANSACTIONS, sale_dates, STG_TRANSACTION_COLUMNS),
+                    csv_chunks(files[LAKE_TRANSACTIONS], STG_TRANSACTION_COLUMNS),
                 )
                 staged_i = self._copy(
                     conn,
                     sql.STG_BASKET_ITEM,
                     STG_BASKET_ITEM_COLUMNS,
-                    _lake_batches(lake_uri, LAKE_BASKET_ITEMS, sale_dates, STG_BASKET_ITEM_COLUMNS),
+                    csv_chunks(files[LAKE_BASKET_ITEMS], STG_BASKET_ITEM_COLUMNS),
                 )
                 with conn.cursor() as cur:
                     cur.executemany(
@@ -192,46 +200,60 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _lake_batches(
-    lake_uri: str, table: str, sale_dates: list[str], columns: tuple[str, ...]
-) -> Iterator[tuple[bytes, int]]:
-    """CSV chunks of a lake table's partitions, streamed batch by batch (bounded memory).
+def lake_files(lake_uri: str, table: str, sale_dates: list[str]) -> list[str]:
+    """The Parquet files of a lake table's partitions for these days (names only)."""
+    import pyarrow.fs as pafs
+
+    from cafe_etl.lake import partition_paths
+
+    files: list[str] = []
+    for partition in partition_paths(lake_uri, table, sale_dates):
+        fs, root = pafs.FileSystem.from_uri(partition)
+        for entry in fs.get_file_info(pafs.FileSelector(root, allow_not_found=True)):
+            if entry.type == pafs.FileType.File and entry.path.endswith(".parquet"):
+                files.append(partition + entry.path.rsplit("/", 1)[-1])
+    return sorted(files)
+
+
+def _partition_value(uri: str, column: str) -> str | None:
+    for part in uri.split("/"):
+        if part.startswith(column + "="):
+            return part.split("=", 1)[1]
+    return None
+
+
+def csv_chunks(files: list[str], columns: tuple[str, ...]) -> Iterator[tuple[bytes, int]]:
+    """CSV chunks of lake Parquet files, streamed batch by batch (bounded memory).
 
     pyarrow reads the Parquet and writes the CSV in C++; nothing goes row by row here.
+    The partition column (`sale_date`), which is not inside the files, comes from the path.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.fs as pafs
     import pyarrow.parquet as pq
 
-    from cafe_etl.lake import partition_paths
-
-    for partition in partition_paths(lake_uri, table, sale_dates):
-        fs, root = pafs.FileSystem.from_uri(partition)
-        info = fs.get_file_info(pafs.FileSelector(root, allow_not_found=True))
-        value = partition.rstrip("/").rsplit("=", 1)[1]
-        for entry in sorted(info, key=lambda e: e.path):
-            if entry.type != pafs.FileType.File or not entry.path.endswith(".parquet"):
-                continue
-            with fs.open_input_file(entry.path) as handle:
-                parquet = pq.ParquetFile(handle)
-                wanted = [c for c in columns if c in parquet.schema_arrow.names]
-                for batch in parquet.iter_batches(batch_size=65_536, columns=wanted):
-                    table_ = pa.Table.from_batches([batch])
-                    if "sale_date" in columns and "sale_date" not in table_.column_names:
-                        table_ = table_.append_column(
-                            "sale_date", pa.repeat(pa.scalar(value, pa.string()), table_.num_rows)
-                        )
-                    arrays = []
-                    for name in columns:
-                        col = table_.column(name)
+    for uri in files:
+        fs, path = pafs.FileSystem.from_uri(uri)
+        with fs.open_input_file(path) as handle:
+            parquet = pq.ParquetFile(handle)
+            wanted = [c for c in columns if c in parquet.schema_arrow.names]
+            for batch in parquet.iter_batches(batch_size=65_536, columns=wanted):
+                table = pa.Table.from_batches([batch])
+                arrays = []
+                for name in columns:
+                    if name in table.column_names:
+                        col = table.column(name)
                         if pa.types.is_timestamp(col.type):
-                            col = col.cast(pa.timestamp("us"))
-                        arrays.append(col)
-                    out = io.BytesIO()
-                    pacsv.write_csv(
-                        pa.table(arrays, names=list(columns)),
-                        out,
-                        pacsv.WriteOptions(include_header=False),
-                    )
-                    yield out.getvalue(), table_.num_rows
+                            col = col.cast(pa.timestamp("us"))  # naive wall-clock time
+                    else:
+                        value = _partition_value(uri, name)
+                        col = pa.repeat(pa.scalar(value, pa.string()), table.num_rows)
+                    arrays.append(col)
+                out = io.BytesIO()
+                pacsv.write_csv(
+                    pa.table(arrays, names=list(columns)),
+                    out,
+                    pacsv.WriteOptions(include_header=False),
+                )
+                yield out.getvalue(), table.num_rows
