@@ -137,3 +137,18 @@ def test_crash_during_load_leaves_warehouse_as_it_was(spark, corpus, warehouse_u
             for r in conn.execute("SELECT status FROM cafe.etl_run ORDER BY started_at, status")
         ]
     assert sorted(statuses) == ["failed", "succeeded"]
+
+
+def test_second_run_refuses_while_one_holds_the_warehouse(spark, corpus, warehouse_url):
+    from cafe_etl.warehouse.postgres import RUN_LOCK_KEY, ConcurrentRunError
+
+    raw, lake = corpus
+    run(spark, raw, lake, warehouse_url)
+    before = warehouse_dump(warehouse_url)
+    with psycopg.connect(warehouse_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (RUN_LOCK_KEY,))
+        with pytest.raises(ConcurrentRunError, match="did not start"):
+            run(spark, raw, lake, warehouse_url)
+    assert warehouse_dump(warehouse_url) == before
+    run(spark, raw, lake, warehouse_url)  # the lock is gone with its session
+    assert warehouse_dump(warehouse_url) == before

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from pyspark import StorageLevel
@@ -60,7 +60,6 @@ def run_batch(runtime: Runtime, args: dict) -> dict:
     """The nightly job: the raw files of a day (or all days) into the lake and warehouse."""
     spark = runtime.spark
     started_at = dt.datetime.now(dt.UTC)
-    run_id = new_run_id(started_at)
     watch = Stopwatch()
     salt = resolve_salt(args, runtime.on_glue)
     redact_in_plans(spark, salt)
@@ -72,7 +71,7 @@ def run_batch(runtime: Runtime, args: dict) -> dict:
         lake.check_writable(spark, lake_uri)
         files = raw.list_raw_files(spark, args["raw_uri"], args.get("process_date"))
     summary: dict = {
-        "run_id": run_id,
+        "run_id": new_run_id(started_at),
         "job_name": runtime.job_name,
         "source": "batch",
         "process_date": args.get("process_date") or "yesterday",
@@ -81,16 +80,42 @@ def run_batch(runtime: Runtime, args: dict) -> dict:
         "started_at": started_at.isoformat(timespec="seconds"),
         "status": "running",
     }
-    warehouse.start_run(run_id, runtime.job_name, started_at.replace(tzinfo=None))
-    log.info("run %s: %d raw files under %s", run_id, len(files), args["raw_uri"])
+    # On Glue the job's max concurrent runs (1) already serialises runs; the warehouse
+    # lock covers laptops and manual runs. Loaders without one rely on Glue alone.
+    run_lock = getattr(warehouse, "run_lock", None)
+    with run_lock(runtime.job_name) if run_lock else nullcontext():
+        warehouse.start_run(summary["run_id"], runtime.job_name, started_at.replace(tzinfo=None))
+        log.info("run %s: %d raw files under %s", summary["run_id"], len(files), args["raw_uri"])
+        try:
+            _extract_transform_load(spark, files, salt, warehouse, summary, watch)
+        except BaseException as exc:
+            summary.update(status="failed", error=type(exc).__name__, seconds=watch.seconds)
+            _record_failure(warehouse, summary["run_id"], summary)
+            _write_summary(spark, lake_uri, summary)
+            raise
+    summary["status"] = "succeeded"
+    summary["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    summary["seconds"] = {**watch.seconds, "total": round(sum(watch.seconds.values()), 3)}
+    summary["run_summary_uri"] = lake.write_run_summary(spark, lake_uri, summary)
+    return summary
+
+
+def _extract_transform_load(
+    spark: SparkSession,
+    files: list[raw.RawFile],
+    salt: str,
+    warehouse,
+    summary: dict,
+    watch: Stopwatch,
+) -> None:
+    lake_uri = summary["lake_uri"]
     cached: list[DataFrame] = []
     try:
         with watch.stage("extract"):
             lines = raw.read_lines(spark, files)
-            cached.append(lines)
             classified = raw.classify_lines(lines)
             health = raw.file_health(classified).persist()
-            cached.append(health)
+            cached += [lines, health]
             bad_files, bad_keys = raw.unreadable_records(spark, files, health)
             readable = health.join(
                 F.broadcast(bad_files.select("source_file")), "source_file", "left_anti"
@@ -100,34 +125,32 @@ def run_batch(runtime: Runtime, args: dict) -> dict:
         with watch.stage("transform"):
             processed = process_rows(spark, raw_rows, salt)
             cached += processed.cached
-        counts = {
-            "files_read": len(files) - len(bad_keys),
-            "files_failed": len(bad_keys),
-            "files_empty": sum(1 for f in files if f.size == 0),
+        summary.update(
+            files_read=len(files) - len(bad_keys),
+            files_failed=len(bad_keys),
+            files_empty=sum(1 for f in files if f.size == 0),
             **processed.counts(rows_read=int(data_rows), unreadable=bad_keys),
-        }
-        summary.update(counts)
+        )
         check_conservation(summary)
         with watch.stage("lake_write"):
             write_lake(processed, bad_files, lake_uri, mode="overwrite")
         days = sorted(set(processed.sale_dates) | _file_days(files))
         with watch.stage("warehouse_load"):
             summary["seconds"] = watch.seconds
-            summary["warehouse"] = warehouse.load(lake_uri, days, "batch", run_id, summary)
-        summary["status"] = "succeeded"
-    except BaseException as exc:
-        summary["status"] = "failed"
-        summary["error"] = type(exc).__name__
-        summary["seconds"] = watch.seconds
-        _record_failure(warehouse, run_id, summary)
-        raise
+            summary["warehouse"] = warehouse.load(
+                lake_uri, days, "batch", summary["run_id"], summary
+            )
     finally:
         for frame in cached:
             frame.unpersist()
-    summary["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    summary["seconds"] = {**watch.seconds, "total": round(sum(watch.seconds.values()), 3)}
-    summary["run_summary_uri"] = lake.write_run_summary(spark, lake_uri, summary)
-    return summary
+
+
+def _write_summary(spark: SparkSession, lake_uri: str, summary: dict) -> None:
+    """Best effort for a failed run: the warehouse's etl_run row is the record."""
+    try:
+        lake.write_run_summary(spark, lake_uri, summary)
+    except Exception as exc:
+        log.warning("could not write the failed run's summary to the lake: %s", exc)
 
 
 @dataclass

@@ -13,6 +13,7 @@ import logging
 import os
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 import psycopg
@@ -33,7 +34,13 @@ log = logging.getLogger("cafe_etl.warehouse")
 
 # Loads take this lock for their whole transaction: two loads never interleave.
 LOAD_LOCK_KEY = 0x0CAFE_C0DE
+# A whole batch run holds this one: a second run of the same job refuses to start.
+RUN_LOCK_KEY = 0x0CAFE_BA7C
 _embedded_servers: dict[str, object] = {}
+
+
+class ConcurrentRunError(UsageError):
+    """Another run holds the warehouse's run lock."""
 
 
 def embedded_dir(url: str) -> str:
@@ -83,6 +90,30 @@ class PostgresWarehouse:
 
     def __init__(self, url: str):
         self.url = url
+
+    @contextmanager
+    def run_lock(self, job_name: str):
+        """Held for a whole batch run. A second run started meanwhile refuses, naming the
+        run in progress, instead of racing the first over the same lake partitions."""
+        conn = connect(self.url, autocommit=True)
+        try:
+            if not conn.execute("SELECT pg_try_advisory_lock(%s)", (RUN_LOCK_KEY,)).fetchone()[0]:
+                running = conn.execute(
+                    f"SELECT run_id, job_name, started_at FROM {sql.ETL_RUN_TABLE} "
+                    "WHERE status = 'running' ORDER BY started_at DESC LIMIT 1"
+                ).fetchone()
+                what = (
+                    f"run {running[0]} of {running[1]}, started {running[2]:%Y-%m-%d %H:%M:%S}"
+                    if running
+                    else "another run"
+                )
+                raise ConcurrentRunError(
+                    f"{what} is still loading this warehouse; {job_name} did not start. "
+                    "Wait for it to finish and run again."
+                )
+            yield
+        finally:
+            conn.close()  # closing the session releases the lock
 
     def ensure_schema(self) -> None:
         with connect(self.url) as conn:

@@ -26,6 +26,7 @@ DIALECTS = (POSTGRES, REDSHIFT)
 STG_TRANSACTION = "stg_transaction"
 STG_BASKET_ITEM = "stg_basket_item"
 STG_DAY = "stg_day"
+ETL_RUN_TABLE = ETL_RUN.qualified
 
 
 def _column_types() -> dict[str, str]:
