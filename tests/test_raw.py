@@ -16,12 +16,11 @@ HEADER_2022 = "timestamp,store,customer_name,basket_items,total_price,cash_or_ca
 
 def extract(spark, root, process_date="all"):
     files = raw.list_raw_files(spark, str(root), process_date)
-    lines = raw.read_lines(spark, files)
-    classified = raw.classify_lines(lines)
-    health = raw.file_health(classified)
-    bad, bad_keys = raw.unreadable_records(spark, files, health)
-    rows = raw.parse_rows(classified, bad)
-    return files, sorted(rows.collect(), key=lambda r: (r.source_file, r.line_number)), bad_keys
+    extracted = raw.extract(spark, files)
+    rows = sorted(extracted.rows.collect(), key=lambda r: (r.source_file, r.line_number))
+    extracted.lines.unpersist()
+    assert extracted.data_rows == len(rows)
+    return files, rows, extracted.unreadable_keys
 
 
 def test_2020_export_with_header_and_pound_prices(spark, tmp_path):

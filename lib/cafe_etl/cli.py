@@ -77,6 +77,28 @@ def _trends(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scan_pii(args: argparse.Namespace) -> int:
+    from cafe_etl.scanner import Scanner, names_from_raw
+
+    names = names_from_raw(args.raw_uri) if args.raw_uri else set()
+    names |= set(args.name or [])
+    scanner = Scanner(names)
+    if args.lake_uri:
+        scanner.scan_lake(args.lake_uri)
+    if args.warehouse_url:
+        scanner.scan_warehouse(args.warehouse_url)
+    for path in args.log or []:
+        scanner.scan_log(path)
+    for hit in scanner.hits[:200]:
+        print(hit)
+    print(
+        f"scan-pii: {scanner.values_scanned} values scanned, {len(names)} names looked for, "
+        f"{len(scanner.hits)} hits",
+        file=sys.stderr,
+    )
+    return 1 if scanner.hits else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cafe-etl", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -97,6 +119,16 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--warehouse_url", required=True)
     query.add_argument("sql")
     query.set_defaults(func=_query)
+
+    scan = sub.add_parser(
+        "scan-pii", help="look for card numbers and customer names in lake, warehouse, logs"
+    )
+    scan.add_argument("--lake_uri")
+    scan.add_argument("--warehouse_url")
+    scan.add_argument("--raw_uri", help="raw folder whose customer names are looked for")
+    scan.add_argument("--name", action="append", help="a full name to look for (repeatable)")
+    scan.add_argument("--log", action="append", help="a log file to scan (repeatable)")
+    scan.set_defaults(func=_scan_pii)
 
     trends = sub.add_parser("trends", help="print top branches and revenue by region")
     trends.add_argument("--warehouse_url", required=True)

@@ -112,28 +112,21 @@ def _extract_transform_load(
     cached: list[DataFrame] = []
     try:
         with watch.stage("extract"):
-            lines = raw.read_lines(spark, files)
-            classified = raw.classify_lines(lines)
-            health = raw.file_health(classified).persist()
-            cached += [lines, health]
-            bad_files, bad_keys = raw.unreadable_records(spark, files, health)
-            readable = health.join(
-                F.broadcast(bad_files.select("source_file")), "source_file", "left_anti"
-            )
-            data_rows = readable.agg(F.coalesce(F.sum("data_lines"), F.lit(0))).first()[0]
-            raw_rows = raw.parse_rows(classified, bad_files)
+            extracted = raw.extract(spark, files)
+            cached.append(extracted.lines)
+            bad_keys = extracted.unreadable_keys
         with watch.stage("transform"):
-            processed = process_rows(spark, raw_rows, salt)
+            processed = process_rows(spark, extracted.rows, salt)
             cached += processed.cached
         summary.update(
             files_read=len(files) - len(bad_keys),
             files_failed=len(bad_keys),
             files_empty=sum(1 for f in files if f.size == 0),
-            **processed.counts(rows_read=int(data_rows), unreadable=bad_keys),
+            **processed.counts(rows_read=extracted.data_rows, unreadable=bad_keys),
         )
         check_conservation(summary)
         with watch.stage("lake_write"):
-            write_lake(processed, bad_files, lake_uri, mode="overwrite")
+            write_lake(processed, extracted.unreadable, lake_uri, mode="overwrite")
         days = sorted(set(processed.sale_dates) | _file_days(files))
         with watch.stage("warehouse_load"):
             summary["seconds"] = watch.seconds
@@ -206,19 +199,14 @@ def process_rows(spark: SparkSession, raw_rows: DataFrame, salt: str) -> Process
         for r in validated.groupBy("reason").agg(F.count(F.lit(1)).alias("n")).collect()
     }
     unique = transform.unique_transactions(validated).persist(StorageLevel.MEMORY_AND_DISK)
+    unknown_branch = F.when(F.col("region") == UNKNOWN_REGION, F.col("branch_name"))
     facts = unique.agg(
         F.count(F.lit(1)).alias("transactions"),
         F.coalesce(F.sum("item_count"), F.lit(0)).alias("basket_items"),
         F.coalesce(F.sum("total_amount"), F.lit(0)).cast("decimal(18,2)").alias("revenue"),
+        F.array_sort(F.collect_set(F.date_format("sale_date", "yyyy-MM-dd"))).alias("days"),
+        F.array_sort(F.collect_set(unknown_branch)).alias("unknown"),
     ).first()
-    sale_dates = sorted(r[0].isoformat() for r in unique.select("sale_date").distinct().collect())
-    unknown = sorted(
-        r[0]
-        for r in unique.where(F.col("region") == UNKNOWN_REGION)
-        .select("branch_name")
-        .distinct()
-        .collect()
-    )
     return Processed(
         validated=validated,
         unique=unique,
@@ -226,8 +214,8 @@ def process_rows(spark: SparkSession, raw_rows: DataFrame, salt: str) -> Process
         transactions=int(facts["transactions"]),
         basket_items=int(facts["basket_items"]),
         revenue=str(facts["revenue"]),
-        sale_dates=sale_dates,
-        unknown_branches=unknown,
+        sale_dates=list(facts["days"]),
+        unknown_branches=list(facts["unknown"]),
         cached=[validated, unique],
     )
 

@@ -111,41 +111,139 @@ def file_date_of(key_col: Column) -> Column:
     return F.to_date(F.regexp_extract(key_col, r"^(\d{4}/\d{2}/\d{2})/", 1), "yyyy/MM/dd")
 
 
-def read_lines(spark: SparkSession, files: list[RawFile]) -> DataFrame:
-    """Every line of every file with its source key and 1-based line number (persisted).
+@dataclass
+class Extracted:
+    """The raw files of a run, read once: rows to transform and what could not be read."""
+
+    lines: DataFrame  # the persisted scan; unpersist when the run is done
+    rows: DataFrame  # raw rows (RAW_ROW_SCHEMA) of the readable files
+    unreadable: DataFrame  # (source_file, file_date), one row per unreadable file
+    unreadable_keys: list[str]
+    data_rows: int  # data rows in the readable files (headers and blank lines excluded)
+
+
+def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
+    """Read the files once and turn their lines into raw rows with provenance.
 
     Line numbers: the text source reads each file split in order, so within a split a
-    row's position is its monotonically_increasing_id minus the split's smallest id; the
-    lines of earlier splits of the same file are added from a tiny per-split count. No
-    window over the data, and the files are read once (the lines are persisted).
+    line's position is its monotonically_increasing_id minus the split's smallest id; the
+    lines of the file's earlier splits come from one small per-split aggregate, which also
+    gives each file's health (blank, header, binary, undecodable lines). That aggregate
+    (one row per split, no data) is the only thing collected to the driver.
     """
     if not files:
-        return spark.createDataFrame([], "source_file string, line_number long, value string")
+        empty = spark.createDataFrame([], RAW_ROW_SCHEMA)
+        none = spark.createDataFrame([], "source_file string, file_date date")
+        return Extracted(empty, empty, none, [], 0)
     lines = (
         spark.read.text([f.path for f in files])
         .select(
             source_key(_decoded_path(F.col("_metadata.file_path"))).alias("source_file"),
             F.col("_metadata.file_block_start").alias("block_start"),
             F.monotonically_increasing_id().alias("row_id"),
-            F.col("value"),
+            F.regexp_replace(F.col("value"), "^" + BOM, "").alias("text"),
         )
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
-    blocks = lines.groupBy("source_file", "block_start").agg(
-        F.min("row_id").alias("first_row_id"), F.count(F.lit(1)).alias("block_lines")
+    flagged = lines.select("*", *_line_flags(F.col("text")))
+    splits = (
+        flagged.groupBy("source_file", "block_start")
+        .agg(
+            F.min("row_id").alias("first_row_id"),
+            F.count(F.lit(1)).alias("lines"),
+            F.sum(F.col("is_blank").cast("int")).alias("blank"),
+            F.max(F.col("has_nul").cast("int")).alias("has_nul"),
+            F.sum((F.col("has_bad_bytes") & ~F.col("is_blank")).cast("int")).alias("bad"),
+            F.min_by("header_like", "row_id").alias("first_header_like"),
+        )
+        .collect()
     )
-    offsets = blocks.select(
-        "source_file",
-        "block_start",
-        "first_row_id",
-        F.coalesce(F.sum("block_lines").over(_earlier_splits()), F.lit(0)).alias("lines_before"),
+    health = _file_health(splits, files)
+    offsets = spark.createDataFrame(
+        [
+            (
+                s.source_file,
+                s.block_start,
+                s.first_row_id,
+                health.lines_before[(s.source_file, s.block_start)],
+            )
+            for s in splits
+        ],
+        "source_file string, block_start long, first_row_id long, lines_before long",
     )
-    numbered = lines.join(F.broadcast(offsets), ["source_file", "block_start"]).select(
+    numbered = flagged.join(F.broadcast(offsets), ["source_file", "block_start"]).select(
         "source_file",
         (F.col("lines_before") + F.col("row_id") - F.col("first_row_id") + 1).alias("line_number"),
-        "value",
+        "text",
+        "is_blank",
+        "header_like",
     )
-    return numbered
+    data = numbered.where(
+        ~F.col("is_blank")
+        & ~((F.col("line_number") == 1) & F.col("header_like"))
+        & ~F.col("source_file").isin(health.unreadable)
+    )
+    unreadable = spark.createDataFrame(
+        [(k,) for k in health.unreadable], "source_file string"
+    ).select("source_file", file_date_of(F.col("source_file")).alias("file_date"))
+    return Extracted(
+        lines=lines,
+        rows=parse_rows(data),
+        unreadable=unreadable,
+        unreadable_keys=health.unreadable,
+        data_rows=health.data_rows,
+    )
+
+
+def _line_flags(text: Column) -> list[Column]:
+    first_field = F.lower(F.trim(F.regexp_extract(text, r'^\s*"?([^,"]*)', 1)))
+    return [
+        (F.trim(text) == "").alias("is_blank"),
+        (first_field == "timestamp").alias("header_like"),  # a header only on line 1
+        text.contains("\u0000").alias("has_nul"),
+        text.contains(REPLACEMENT_CHAR).alias("has_bad_bytes"),
+    ]
+
+
+@dataclass
+class _Health:
+    lines_before: dict[tuple[str, int], int]
+    unreadable: list[str]
+    data_rows: int
+
+
+def _file_health(splits: list, files: list[RawFile]) -> _Health:
+    """Per file, from its splits: line offsets, data rows, and whether it is text at all.
+
+    A file is unreadable when it holds NUL bytes (binary), when most of its non-blank
+    lines are not valid UTF-8 (not a till export with a few bad rows), or when it has
+    bytes on storage but Spark read no line from it (corrupt, vanished, permission
+    denied: Spark skips such files under ignoreCorruptFiles).
+    """
+    by_file: dict[str, list] = {}
+    for split in splits:
+        by_file.setdefault(split.source_file, []).append(split)
+    lines_before: dict[tuple[str, int], int] = {}
+    unreadable: list[str] = []
+    data_rows = 0
+    for key, parts in by_file.items():
+        parts.sort(key=lambda p: p.block_start)
+        seen = 0
+        for part in parts:
+            lines_before[(key, part.block_start)] = seen
+            seen += part.lines
+        non_blank = sum(p.lines - p.blank for p in parts)
+        bad = sum(p.bad for p in parts)
+        if any(p.has_nul for p in parts) or bad * 2 > non_blank:
+            unreadable.append(key)
+            continue
+        header = 1 if parts[0].first_header_like and parts[0].blank < parts[0].lines else 0
+        data_rows += non_blank - header
+    for f in files:
+        key = _key_of(f.path)
+        if key not in by_file and f.size > 0:
+            unreadable.append(key)
+    return _Health(lines_before, sorted(unreadable), data_rows)
 
 
 def _decoded_path(uri: Column) -> Column:
@@ -154,77 +252,18 @@ def _decoded_path(uri: Column) -> Column:
     return F.url_decode(F.replace(uri, F.lit("+"), F.lit("%2B")))
 
 
-def _earlier_splits():
-    """The splits of the same file that start before this one."""
-    from pyspark.sql import Window
-
-    return (
-        Window.partitionBy("source_file")
-        .orderBy("block_start")
-        .rowsBetween(Window.unboundedPreceding, -1)
-    )
-
-
 def field_count(line: Column) -> Column:
     """Fields in a CSV line: separators outside quoted fields, plus one."""
     return F.size(F.split(F.regexp_replace(line, _QUOTED_FIELD, "Q"), ",")).cast("int")
 
 
-def classify_lines(lines: DataFrame) -> DataFrame:
-    """Mark each line as blank, header or data, with the BOM removed."""
-    text = F.regexp_replace(F.col("value"), "^" + BOM, "")
-    first_field = F.lower(F.trim(F.regexp_extract(text, r'^\s*"?([^,"]*)', 1)))
-    return lines.select(
-        "source_file",
-        "line_number",
-        text.alias("text"),
-        (F.trim(text) == "").alias("is_blank"),
-        ((F.col("line_number") == 1) & (first_field == "timestamp")).alias("is_header"),
-        F.col("value").contains("\u0000").alias("has_nul"),
-        F.col("value").contains(REPLACEMENT_CHAR).alias("has_bad_bytes"),
-    )
-
-
-def file_health(classified: DataFrame) -> DataFrame:
-    """One row per file that produced lines: its line counts and whether it is text.
-
-    A file is unreadable when it holds NUL bytes (binary) or when most of its non-blank
-    lines are not valid UTF-8: that is not a till export with a few bad rows.
-    """
-    return (
-        classified.groupBy("source_file")
-        .agg(
-            F.count(F.lit(1)).alias("lines"),
-            F.sum(F.when(~F.col("is_blank") & ~F.col("is_header"), 1).otherwise(0)).alias(
-                "data_lines"
-            ),
-            F.max(F.col("has_nul").cast("int")).alias("has_nul"),
-            F.sum(F.when(~F.col("is_blank") & F.col("has_bad_bytes"), 1).otherwise(0)).alias(
-                "bad_lines"
-            ),
-            F.sum(F.when(~F.col("is_blank"), 1).otherwise(0)).alias("non_blank"),
-        )
-        .select(
-            "source_file",
-            "lines",
-            "data_lines",
-            ((F.col("has_nul") == 1) | (F.col("bad_lines") * 2 > F.col("non_blank"))).alias(
-                "unreadable"
-            ),
-        )
-    )
-
-
-def parse_rows(classified: DataFrame, unreadable_files: DataFrame) -> DataFrame:
-    """Data lines of readable files → raw rows (RAW_ROW_SCHEMA)."""
-    data = classified.where(~F.col("is_blank") & ~F.col("is_header")).join(
-        F.broadcast(unreadable_files.select("source_file")), "source_file", "left_anti"
-    )
+def parse_rows(data: DataFrame) -> DataFrame:
+    """Data lines (source_file, line_number, text) → raw rows (RAW_ROW_SCHEMA)."""
     parsed = F.from_csv(F.col("text"), _PARSE_SCHEMA, CSV_OPTIONS)
     count = field_count(F.col("text"))
     # A quoted field the regex could not close shows up as an extra parsed column.
-    count = F.when(parsed[f"c{MAX_PARSED_FIELDS - 1}"].isNotNull(), F.greatest(count, F.lit(9)))
-    count = count.otherwise(field_count(F.col("text")))
+    last = parsed[f"c{MAX_PARSED_FIELDS - 1}"]
+    count = F.when(last.isNotNull(), F.greatest(count, F.lit(MAX_PARSED_FIELDS))).otherwise(count)
     fields = F.array(*[F.coalesce(parsed[f"c{i}"], F.lit("")) for i in range(MAX_PARSED_FIELDS)])
     return data.select(
         F.lit("batch").alias("source"),
@@ -234,30 +273,6 @@ def parse_rows(classified: DataFrame, unreadable_files: DataFrame) -> DataFrame:
         count.alias("field_count"),
         F.slice(fields, 1, F.least(count, F.lit(MAX_PARSED_FIELDS))).alias("fields"),
     )
-
-
-def unreadable_records(
-    spark: SparkSession, files: list[RawFile], health: DataFrame
-) -> tuple[DataFrame, list[str]]:
-    """Files that cannot be read as text: one record each, as raw-row-shaped provenance.
-
-    A file is unreadable when its content is binary or not UTF-8 (see file_health), or
-    when it has bytes on storage but Spark read no line from it (corrupt, vanished,
-    permission denied: Spark skips such files under ignoreCorruptFiles).
-    """
-    seen = {
-        r["source_file"]: r["unreadable"]
-        for r in health.select("source_file", "unreadable").collect()  # one row per file
-    }
-    bad: list[str] = []
-    for f in files:
-        key = _key_of(f.path)
-        if seen.get(key) or (key not in seen and f.size > 0):
-            bad.append(key)
-    frame = spark.createDataFrame([(k,) for k in bad], "source_file string").select(
-        "source_file", file_date_of(F.col("source_file")).alias("file_date")
-    )
-    return frame, bad
 
 
 def _key_of(path: str) -> str:

@@ -1,0 +1,77 @@
+"""The personal-data scanner: finds what is planted, and nothing after a normal run."""
+
+from __future__ import annotations
+
+import psycopg
+import pyarrow as pa
+import pyarrow.parquet as pq
+from cafe_etl import cli, pipeline
+from cafe_etl.runtime import Runtime
+from cafe_etl.scanner import Scanner, card_numbers, luhn_valid, names_from_raw
+from conftest import TEST_SALT
+from corpus import CARDS, NAMES, write_corpus
+
+
+def test_card_number_shapes():
+    assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
+    assert card_numbers("paid 4111 1111 1111 1111 ok")[0].startswith("4111111111111111")
+    assert card_numbers("5494-1737-7265-2516")
+    assert card_numbers("card 5.49E+15")
+    # Hex ids, short numbers, dates and money are not card numbers.
+    assert card_numbers("40e9cf0801234567890123456fa4c050") == []
+    assert card_numbers("2021-03-01 09:00, 12.45, 20261124T195251Z") == []
+
+
+def test_names_come_from_the_raw_files(tmp_path):
+    names = names_from_raw(write_corpus(tmp_path / "raw"))
+    assert {"Joe Bloggs", "Padded Person", "Sheet User", "Iso Isobel"} <= names
+    assert "customer_name" not in names
+
+
+def test_scan_finds_planted_data_and_nothing_after_a_clean_run(
+    spark, tmp_path, warehouse_url, capsys
+):
+    raw = write_corpus(tmp_path / "raw")
+    lake = tmp_path / "lake"
+    args = {
+        "JOB_NAME": "t",
+        "raw_uri": str(raw),
+        "lake_uri": str(lake),
+        "warehouse_url": warehouse_url,
+        "process_date": "all",
+        "hash_salt": TEST_SALT,
+    }
+    pipeline.run_batch(Runtime(spark=spark, on_glue=False, job_name="t"), args)
+    argv = [
+        "scan-pii",
+        "--lake_uri",
+        str(lake),
+        "--warehouse_url",
+        warehouse_url,
+        "--raw_uri",
+        str(raw),
+    ]
+
+    assert cli.main(argv) == 0
+    assert "14 names looked for" in capsys.readouterr().err
+
+    planted = lake / "transactions" / "sale_date=2021-03-01" / "planted.parquet"
+    pq.write_table(pa.table({"note": ["refund to 4929 1234 5678 9012"]}), planted)
+    with psycopg.connect(warehouse_url) as conn:
+        conn.execute(
+            "UPDATE cafe.dim_branch SET branch_name = 'Joe Bloggs' WHERE branch_name = 'York'"
+        )
+    assert cli.main(argv) == 1
+    out = capsys.readouterr().out
+    assert "lake transactions/sale_date=2021-03-01/planted.parquet column note: card number" in out
+    assert "warehouse cafe.dim_branch.branch_name: full name" in out
+    assert "4929 1234" not in out and "Joe Bloggs" not in out  # the report itself is masked
+
+
+def test_scan_of_a_log_file(tmp_path):
+    log = tmp_path / "job.log"
+    log.write_text("INFO all good\nERROR row for Joe Bloggs failed\n")
+    scanner = Scanner(NAMES)
+    scanner.scan_log(log)
+    assert [h.where for h in scanner.hits] == [f"log {log}:2"]
+    assert CARDS  # the corpus carries card numbers for the other scans
