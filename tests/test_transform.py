@@ -61,14 +61,18 @@ def test_basket_items_parse_size_product_flavour_and_price(spark):
         ],
         "basket string",
     )
-    actual = baskets.select(F.inline(transform.parse_items(F.col("basket"))))
+    actual = (
+        baskets.select(F.explode(F.split("basket", ",")).alias("item"))
+        .select(transform.parse_item(F.col("item")).alias("i"))
+        .select("i.*")
+    )
     expected = spark.createDataFrame(
         [
             ("Large", "Flavoured iced latte", "Hazelnut", Decimal("3.25")),
             (None, "Cortado", None, Decimal("2.05")),
             (None, "Smoothies", "Berry Beautiful", Decimal("2.00")),
             ("Regular", "Latte", None, Decimal("2.15")),
-            (None, "", None, None),
+            (None, None, None, None),
         ],
         "size string, product_name string, flavour string, unit_price decimal(10,2)",
     )
@@ -221,3 +225,35 @@ def test_quarantine_row_drops_name_and_card(spark):
 def test_unknown_town_gets_unknown_region(spark):
     row = with_("branch", "Atlantis")
     assert validated(spark, [row]).first()["region"] == "Unknown"
+
+
+BASKETS = [
+    "Latte - 2.00",
+    "Large Latte - £2.45, Cortado - 2.05",
+    "Smoothies - Berry Beautiful - 2.00,Regular Latte - 2.15",
+    "  Latte - 2.00  ,  Mocha - 2.30 ",
+    "Large - 2.00",
+    "A - B - C - 1.50",
+    "Latte",
+    "Latte - ",
+    " - 2.00",
+    "Latte - 2.005",
+    "Latte - 2.00,",
+    "Latte - 2.00,, Mocha - 2.30",
+    "Latte - two",
+    "Tea - 2 - 1.50",
+]
+
+
+@pytest.mark.parametrize("basket", BASKETS)
+def test_whole_basket_check_agrees_with_item_parser(spark, basket):
+    frame = spark.createDataFrame([(basket,)], "basket string")
+    whole = frame.select(transform.basket_is_valid(F.col("basket"))).first()[0]
+    items = frame.select(F.explode(F.split("basket", ",")).alias("i")).select(
+        transform.parse_item(F.col("i")).alias("p")
+    )
+    prices = [r["p"]["unit_price"] for r in items.collect()]
+    assert whole == all(p is not None for p in prices)
+    if whole:
+        total = frame.select(transform.items_total(F.col("basket"))).first()[0]
+        assert total == sum(prices)

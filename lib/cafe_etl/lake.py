@@ -51,16 +51,19 @@ def check_writable(spark: SparkSession, lake_uri: str) -> None:
         ) from None
 
 
-def write_table(df: DataFrame, lake_uri: str, table: str, mode: str = "overwrite") -> str:
+def write_table(
+    df: DataFrame, lake_uri: str, table: str, mode: str = "overwrite", clustered: bool = False
+) -> str:
     """Write a lake table, Hive-partitioned; overwrite replaces only the partitions written.
 
     Each partition's rows go to one task, so a partition gets one file (more only past
-    MAX_RECORDS_PER_FILE rows), not one file per shuffle partition.
+    MAX_RECORDS_PER_FILE rows), not one file per shuffle partition. `clustered` frames
+    (transform.unique_transactions and what derives from it) are grouped by day already.
     """
     partition = LAKE_PARTITION_COLUMN[table]
     target = table_uri(lake_uri, table)
     (
-        df.repartition(partition)
+        (df if clustered else df.repartition(partition))
         .write.mode(mode)
         .option("maxRecordsPerFile", MAX_RECORDS_PER_FILE)
         .partitionBy(partition)

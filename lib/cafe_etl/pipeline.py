@@ -32,6 +32,10 @@ from cafe_etl.warehouse import open_warehouse
 log = logging.getLogger("cafe_etl.pipeline")
 
 
+# Valid rows per lake file of a day partition (~100 MB of Parquet for transactions).
+ROWS_PER_LAKE_FILE = 3_000_000
+
+
 class CountsNotConserved(RuntimeError):
     """rows_read != transactions + quarantined + duplicates: something lost or invented."""
 
@@ -198,7 +202,10 @@ def process_rows(spark: SparkSession, raw_rows: DataFrame, salt: str) -> Process
         r["reason"]: r["n"]
         for r in validated.groupBy("reason").agg(F.count(F.lit(1)).alias("n")).collect()
     }
-    unique = transform.unique_transactions(validated).persist(StorageLevel.MEMORY_AND_DISK)
+    valid_rows = by_reason.get(None, 0)
+    files_per_day = 1 + valid_rows // ROWS_PER_LAKE_FILE
+    unique = transform.unique_transactions(validated, files_per_day)
+    unique = unique.persist(StorageLevel.MEMORY_AND_DISK)
     unknown_branch = F.when(F.col("region") == UNKNOWN_REGION, F.col("branch_name"))
     facts = unique.agg(
         F.count(F.lit(1)).alias("transactions"),
@@ -227,8 +234,10 @@ def write_lake(
 
     `overwrite` (batch) replaces the partitions written; `append` (stream) adds files.
     """
-    lake.write_table(transform.transactions(processed.unique), lake_uri, LAKE_TRANSACTIONS, mode)
-    lake.write_table(transform.basket_items(processed.unique), lake_uri, LAKE_BASKET_ITEMS, mode)
+    transactions = transform.transactions(processed.unique)
+    lake.write_table(transactions, lake_uri, LAKE_TRANSACTIONS, mode, clustered=True)
+    items = transform.basket_items(processed.unique)
+    lake.write_table(items, lake_uri, LAKE_BASKET_ITEMS, mode, clustered=True)
     quarantine = transform.quarantine(processed.validated).unionByName(
         transform.unreadable_quarantine(bad_files)
     )

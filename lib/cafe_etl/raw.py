@@ -35,8 +35,9 @@ CSV_OPTIONS = {
     "mode": "PERMISSIVE",
 }
 _PARSE_SCHEMA = ", ".join(f"c{i} STRING" for i in range(MAX_PARSED_FIELDS))
-# Quoted fields collapse to one character so the commas left are the field separators.
-_QUOTED_FIELD = r'"(?:[^"]|"")*"'
+# Quoted fields collapse to one character so the commas left are the field separators
+# (an escaped quote "" just splits a field into two quoted runs: the count is the same).
+_QUOTED_FIELD = r'"[^"]*+"'
 _KEY_PATTERN = r"(\d{4}/\d{2}/\d{2}/[^/]+)$"
 BOM = "\ufeff"
 REPLACEMENT_CHAR = "\ufffd"

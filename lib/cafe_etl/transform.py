@@ -23,8 +23,14 @@ REDACTED = "[redacted]"
 TIMESTAMP_FORMATS = ("dd/MM/yyyy HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm:ss")
 # A total: digits with at most two decimals, an optional pound sign, never negative.
 _TOTAL = r"^£?([0-9]{1,8}(\.[0-9]{1,2})?)$"
-# One basket item: `[Size ]Product[ - Flavour] - Price`; the price is the last ` - ` part.
-ITEM_PATTERN = r"^(?:(Regular|Large) )?(.+?)(?: - (.+?))? - £?([0-9]{1,6}(?:\.[0-9]{1,2})?)$"
+# One basket item, `[Size ]Product[ - Flavour] - Price` (the price is the last ` - ` part),
+# written once: ITEM_PATTERN parses one item, BASKET_PATTERN checks a whole basket with the
+# same grammar, ITEM_PRICE pulls every item's price out of a basket.
+_PRICE = r"£?([0-9]{1,6}(?:\.[0-9]{1,2})?)"
+ITEM_PATTERN = rf"^(?:(Regular|Large) )?(.+?)(?: - (.+?))? - {_PRICE}$"
+_ITEM_BODY = rf"(?:(?:Regular|Large) )?[^,]+? - {_PRICE}"
+BASKET_PATTERN = rf"^\s*{_ITEM_BODY}\s*(?:,\s*{_ITEM_BODY}\s*)*$"
+ITEM_PRICE = rf" - {_PRICE}\s*(?:,|$)"
 # Anything that could be a card number: 12+ digits (with spaces or dashes), or E notation.
 _CARD_LIKE = r"[0-9][0-9 -]{10,}[0-9]"
 _E_NOTATION = r"[0-9](\.[0-9]+)?[eE][+]?[0-9]+"
@@ -52,33 +58,35 @@ def parse_total(col: Column) -> Column:
     return F.when(col.rlike(_TOTAL), F.regexp_extract(col, _TOTAL, 1).cast(MONEY))
 
 
-def parse_items(basket: Column) -> Column:
-    """The basket as array<struct<size, product_name, flavour, unit_price>>.
+def parse_item(text: Column) -> Column:
+    """One item's text → struct<size, product_name, flavour, unit_price> (nulls if bad)."""
+    text = F.trim(text)
+    matches = text.rlike(ITEM_PATTERN)
 
-    An item that does not match the item shape has a null unit_price.
-    """
+    def group(i: int) -> Column:
+        value = F.regexp_extract(text, ITEM_PATTERN, i)
+        return F.when(matches & (value != ""), value)
 
-    def item(text: Column) -> Column:
-        matches = text.rlike(ITEM_PATTERN)
-        size = F.regexp_extract(text, ITEM_PATTERN, 1)
-        flavour = F.regexp_extract(text, ITEM_PATTERN, 3)
-        return F.struct(
-            F.when(size != "", size).alias("size"),
-            F.regexp_extract(text, ITEM_PATTERN, 2).alias("product_name"),
-            F.when(flavour != "", flavour).alias("flavour"),
-            F.when(matches, F.regexp_extract(text, ITEM_PATTERN, 4).cast(MONEY)).alias(
-                "unit_price"
-            ),
-        )
-
-    return F.transform(F.split(basket, ","), lambda text: item(F.trim(text)))
+    return F.struct(
+        group(1).alias("size"),
+        group(2).alias("product_name"),
+        group(3).alias("flavour"),
+        group(4).cast(MONEY).alias("unit_price"),
+    )
 
 
-def items_total(items: Column) -> Column:
+def basket_is_valid(basket: Column) -> Column:
+    """Every comma-separated item has the item shape (one regex over the whole basket)."""
+    return basket.rlike(BASKET_PATTERN)
+
+
+def items_total(basket: Column) -> Column:
+    """Sum of the item prices of a valid basket."""
+    prices = F.regexp_extract_all(basket, F.lit(ITEM_PRICE), F.lit(1))
     return F.aggregate(
-        items,
+        prices,
         F.lit(0).cast(SUM_MONEY),
-        lambda acc, i: (acc + F.coalesce(i["unit_price"], F.lit(0))).cast(SUM_MONEY),
+        lambda acc, price: (acc + price.cast(MONEY)).cast(SUM_MONEY),
     )
 
 
@@ -96,8 +104,8 @@ def quarantine_reason(row: dict[str, Column]) -> Column:
         .when(row["total_amount"].isNull(), "bad_total")
         .when(~row["payment_method"].isin(*PAYMENT_METHODS), "bad_payment_method")
         .when(row["basket"] == "", "empty_basket")
-        .when(F.exists(row["items"], lambda i: i["unit_price"].isNull()), "bad_item")
-        .when(F.abs(items_total(row["items"]) - row["total_amount"]) > 0.01, "total_mismatch")
+        .when(~basket_is_valid(row["basket"]), "bad_item")
+        .when(F.abs(items_total(row["basket"]) - row["total_amount"]) > 0.01, "total_mismatch")
     )
 
 
@@ -129,36 +137,38 @@ def validate(salt: str, towns: DataFrame) -> Transform:
     """
 
     def _validate(raw: DataFrame) -> DataFrame:
-        named = named_fields(raw)
-        row = {
-            "field_count": F.col("field_count"),
-            "file_date": F.col("file_date"),
-            "sold_at": parse_timestamp(F.col("timestamp")),
-            "branch": F.col("branch"),
-            "total_amount": parse_total(F.col("total")),
-            "payment_method": F.upper(F.col("payment_method")),
-            "basket": F.col("basket"),
-            "items": parse_items(F.col("basket")),
-        }
-        parsed = named.select(
+        # Parse each field once; the rules below read the parsed columns.
+        parsed = named_fields(raw).select(
             "source",
             "source_file",
             "file_date",
             "line_number",
             "field_count",
             "fields",
+            "basket",
             F.col("branch").alias("branch_name"),
-            row["sold_at"].alias("sold_at"),
-            row["payment_method"].alias("payment_method"),
-            row["total_amount"].alias("total_amount"),
-            row["items"].alias("items"),
+            parse_timestamp(F.col("timestamp")).alias("sold_at"),
+            F.upper(F.col("payment_method")).alias("payment_method"),
+            parse_total(F.col("total")).alias("total_amount"),
             salted_hash(salt, *[F.col(name) for name in RAW_FIELDS]).alias("transaction_id"),
             F.when(
                 F.col("customer_name") != "",
                 salted_hash(salt, F.lit("customer"), F.lower(F.col("customer_name"))),
             ).alias("customer_key"),
-            quarantine_reason(row).alias("reason"),
         )
+        rules = {
+            name: F.col(name)
+            for name in (
+                "field_count",
+                "file_date",
+                "sold_at",
+                "total_amount",
+                "payment_method",
+                "basket",
+            )
+        }
+        rules["branch"] = F.col("branch_name")
+        parsed = parsed.withColumn("reason", quarantine_reason(rules))
         regions = towns.select(
             F.lower(F.trim("town")).alias("_town"), F.col("region").alias("_region")
         )
@@ -182,9 +192,9 @@ def validate(salt: str, towns: DataFrame) -> Transform:
             F.to_date("sold_at").alias("sale_date"),
             "payment_method",
             "total_amount",
-            F.size("items").alias("item_count"),
+            F.size(F.split("basket", ",")).alias("item_count"),
             "customer_key",
-            "items",
+            "basket",
         )
 
     return _validate
@@ -207,19 +217,32 @@ TRANSACTION_COLUMNS = (
 )
 
 
-def unique_transactions(validated: DataFrame) -> DataFrame:
-    """Good rows, one per transaction_id: the first by (source_file, line_number) wins.
+def unique_transactions(validated: DataFrame, files_per_day: int = 1) -> DataFrame:
+    """Good rows, one per transaction_id; provenance is the first (source_file, line_number).
 
-    Identical seven fields give the same id, so the others are the duplicates. Keeps the
-    parsed items for `basket_items`.
+    Identical seven fields give the same id, so the other rows are the duplicates. Every
+    column but the provenance is a function of those fields, so any copy's value is the
+    value; the provenance is the smallest.
+
+    The rows are shuffled once, by (sale_date, bucket of the id): copies of a transaction
+    share both, so the de-duplication needs no second shuffle, and the lake writer finds
+    the rows already grouped by day (`files_per_day` files per day partition). Keeps the
+    basket for `basket_items`.
     """
-    keep = [c for c in TRANSACTION_COLUMNS if c != "transaction_id"] + ["items"]
-    first = F.min_by(F.struct(*keep), F.struct("source_file", "line_number"))
-    return (
+    content = [
+        c for c in TRANSACTION_COLUMNS if c not in ("transaction_id", "source_file", "line_number")
+    ] + ["basket"]
+    bucket = F.pmod(F.xxhash64("transaction_id"), F.lit(max(1, files_per_day))).alias("_bucket")
+    clustered = (
         validated.where(F.col("reason").isNull())
-        .groupBy("transaction_id")
-        .agg(first.alias("t"))
-        .select("transaction_id", "t.*")
+        .select("*", bucket)
+        .repartition("sale_date", "_bucket")
+    )
+    first = F.min(F.struct("source_file", "line_number")).alias("_first")
+    return (
+        clustered.groupBy("sale_date", "_bucket", "transaction_id")
+        .agg(first, *[F.first(c).alias(c) for c in content if c != "sale_date"])
+        .select("transaction_id", "_first.source_file", "_first.line_number", *content)
     )
 
 
@@ -242,7 +265,9 @@ def product_id(name: Column, size: Column, flavour: Column) -> Column:
 
 def basket_items(unique: DataFrame) -> DataFrame:
     """One row per item of each unique transaction, line_number from 1."""
-    exploded = unique.select("transaction_id", "sale_date", F.posexplode("items"))
+    exploded = unique.select(
+        "transaction_id", "sale_date", F.posexplode(F.split("basket", ","))
+    ).select("transaction_id", "sale_date", "pos", parse_item(F.col("col")).alias("col"))
     return exploded.select(
         "transaction_id",
         (F.col("pos") + 1).cast("int").alias("line_number"),

@@ -40,8 +40,12 @@ def _column_types() -> dict[str, str]:
 def create_table(table: Table, dialect: str) -> str:
     lines = [f"    {c.name} {c.type}{'' if c.nullable else ' NOT NULL'}" for c in table.columns]
     lines.append(f"    PRIMARY KEY ({', '.join(table.primary_key)})")
-    for col, ref_table, ref_col in table.foreign_keys:
-        lines.append(f"    FOREIGN KEY ({col}) REFERENCES {SCHEMA}.{ref_table} ({ref_col})")
+    if dialect == REDSHIFT:
+        # Informational in Redshift (not enforced, used by the planner). PostgreSQL would
+        # check them row by row on every load, which is most of a big load's time; the
+        # loader guarantees them instead (dimensions merge first, in the same transaction).
+        for col, ref_table, ref_col in table.foreign_keys:
+            lines.append(f"    FOREIGN KEY ({col}) REFERENCES {SCHEMA}.{ref_table} ({ref_col})")
     ddl = f"CREATE TABLE IF NOT EXISTS {table.qualified} (\n" + ",\n".join(lines) + "\n)"
     if dialect == REDSHIFT:
         ddl += f"\nDISTSTYLE {table.diststyle}"
