@@ -1,0 +1,382 @@
+# ---------------------------------------------------------------------------------------
+# Naming and placement
+# ---------------------------------------------------------------------------------------
+
+variable "project" {
+  description = "Short project name, the first part of every resource name."
+  type        = string
+  default     = "cafe-connect"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,19}$", var.project))
+    error_message = "project must be 2-20 characters of lower-case letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "environment" {
+  description = "Deployment environment; the second part of every resource name."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.environment)
+    error_message = "environment must be one of dev, staging, prod."
+  }
+}
+
+variable "aws_region" {
+  description = "AWS Region to deploy into (the chain is in the UK, so London by default)."
+  type        = string
+  default     = "eu-west-2"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))
+    error_message = "aws_region must look like an AWS Region code, for example eu-west-2."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags added to every resource (Project, Environment and ManagedBy are always set)."
+  type        = map(string)
+  default     = {}
+}
+
+# ---------------------------------------------------------------------------------------
+# S3 data zones
+# ---------------------------------------------------------------------------------------
+
+variable "raw_retention_days" {
+  description = "Days a raw till export is kept. Raw files hold full names and card numbers, so keep this short."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.raw_retention_days >= 1 && var.raw_retention_days <= 365 && floor(var.raw_retention_days) == var.raw_retention_days
+    error_message = "raw_retention_days must be a whole number of days between 1 and 365."
+  }
+}
+
+variable "noncurrent_version_retention_days" {
+  description = "Days an overwritten or deleted object version is kept in any bucket before it is expired."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.noncurrent_version_retention_days >= 1 && var.noncurrent_version_retention_days <= 365 && floor(var.noncurrent_version_retention_days) == var.noncurrent_version_retention_days
+    error_message = "noncurrent_version_retention_days must be a whole number of days between 1 and 365."
+  }
+}
+
+variable "access_log_retention_days" {
+  description = "Days S3 server access logs are kept in the access-log bucket."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.access_log_retention_days >= 1 && floor(var.access_log_retention_days) == var.access_log_retention_days
+    error_message = "access_log_retention_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "force_destroy_buckets" {
+  description = "Let terraform destroy delete non-empty buckets. Only for throw-away environments."
+  type        = bool
+  default     = false
+}
+
+# ---------------------------------------------------------------------------------------
+# Library and job scripts
+# ---------------------------------------------------------------------------------------
+
+variable "library_version" {
+  description = "Version of the cafe_etl wheel built by `make package` (the version in pyproject.toml)."
+  type        = string
+  default     = "0.1.0"
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+([a-z0-9.+-]*)$", var.library_version))
+    error_message = "library_version must be a PEP 440 style version such as 0.1.0."
+  }
+}
+
+variable "library_wheel_path" {
+  description = "Path of the cafe_etl wheel to upload. Null means <repo>/dist/cafe_etl-<library_version>-py3-none-any.whl, which `make package` writes."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.library_wheel_path == null || can(regex("\\.whl$", var.library_wheel_path))
+    error_message = "library_wheel_path must point at a .whl file."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# Glue jobs and schedule
+# ---------------------------------------------------------------------------------------
+
+variable "nightly_schedule" {
+  description = "Glue cron expression (UTC) of the scheduled trigger that starts the nightly batch job."
+  type        = string
+  default     = "cron(30 2 * * ? *)"
+
+  validation {
+    condition     = can(regex("^cron\\(\\S+ \\S+ \\S+ \\S+ \\S+ \\S+\\)$", var.nightly_schedule))
+    error_message = "nightly_schedule must be a six-field Glue cron expression, for example cron(30 2 * * ? *)."
+  }
+}
+
+variable "nightly_timeout_minutes" {
+  description = "Minutes after which a nightly job run is stopped and marked TIMEOUT."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.nightly_timeout_minutes >= 5 && var.nightly_timeout_minutes <= 2880
+    error_message = "nightly_timeout_minutes must be between 5 and 2880 (48 hours)."
+  }
+}
+
+variable "nightly_process_date" {
+  description = "Default --process_date of the nightly job: yesterday, all, or a YYYY-MM-DD date (override per run from the console)."
+  type        = string
+  default     = "yesterday"
+
+  validation {
+    condition     = can(regex("^(yesterday|all|[0-9]{4}-[0-9]{2}-[0-9]{2})$", var.nightly_process_date))
+    error_message = "nightly_process_date must be yesterday, all or a YYYY-MM-DD date."
+  }
+}
+
+variable "streaming_glue_version" {
+  description = "Glue version of the streaming job. 5.1 matches the batch job and the wheel's Python 3.11; see README before changing."
+  type        = string
+  default     = "5.1"
+
+  validation {
+    condition     = contains(["4.0", "5.0", "5.1"], var.streaming_glue_version)
+    error_message = "streaming_glue_version must be 4.0, 5.0 or 5.1."
+  }
+}
+
+variable "streaming_watchdog_schedule" {
+  description = "Glue cron expression (UTC) of the trigger that starts the streaming job again if it has stopped."
+  type        = string
+  default     = "cron(0/15 * * * ? *)"
+
+  validation {
+    condition     = can(regex("^cron\\(\\S+ \\S+ \\S+ \\S+ \\S+ \\S+\\)$", var.streaming_watchdog_schedule))
+    error_message = "streaming_watchdog_schedule must be a six-field Glue cron expression."
+  }
+}
+
+variable "streaming_window_seconds" {
+  description = "Micro-batch window of the streaming job, in seconds (--window_seconds)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.streaming_window_seconds >= 5 && var.streaming_window_seconds <= 900
+    error_message = "streaming_window_seconds must be between 5 and 900."
+  }
+}
+
+variable "streaming_starting_position" {
+  description = "Where the streaming job starts reading when it has no checkpoint (--starting_position)."
+  type        = string
+  default     = "TRIM_HORIZON"
+
+  validation {
+    condition     = contains(["TRIM_HORIZON", "LATEST"], var.streaming_starting_position)
+    error_message = "streaming_starting_position must be TRIM_HORIZON or LATEST."
+  }
+}
+
+variable "streaming_maintenance_window" {
+  description = "Weekly window (UTC, Day:Hour) in which Glue may restart the streaming job for maintenance."
+  type        = string
+  default     = "Sun:3"
+
+  validation {
+    condition     = can(regex("^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([0-9]|1[0-9]|2[0-3])$", var.streaming_maintenance_window))
+    error_message = "streaming_maintenance_window must look like Sun:3 (day and hour 0-23, UTC)."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days Glue job logs are kept in CloudWatch Logs."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, ..., 365, ..., 3653)."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# Kinesis
+# ---------------------------------------------------------------------------------------
+
+variable "kinesis_stream_mode" {
+  description = "PROVISIONED (pay per shard-hour; cheapest at till volumes) or ON_DEMAND (pay per stream-hour and per GB)."
+  type        = string
+  default     = "PROVISIONED"
+
+  validation {
+    condition     = contains(["PROVISIONED", "ON_DEMAND"], var.kinesis_stream_mode)
+    error_message = "kinesis_stream_mode must be PROVISIONED or ON_DEMAND."
+  }
+}
+
+variable "kinesis_shard_count" {
+  description = "Shards of the stream in PROVISIONED mode (one shard takes 1 MB/s or 1,000 records/s)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.kinesis_shard_count >= 1 && var.kinesis_shard_count <= 64 && floor(var.kinesis_shard_count) == var.kinesis_shard_count
+    error_message = "kinesis_shard_count must be a whole number between 1 and 64."
+  }
+}
+
+variable "kinesis_retention_hours" {
+  description = "Hours records stay readable on the stream (24 is included in the base price)."
+  type        = number
+  default     = 24
+
+  validation {
+    condition     = var.kinesis_retention_hours >= 24 && var.kinesis_retention_hours <= 8760
+    error_message = "kinesis_retention_hours must be between 24 and 8760."
+  }
+}
+
+variable "kinesis_iterator_age_alarm_ms" {
+  description = "Alarm when the streaming job is this many milliseconds behind the newest record."
+  type        = number
+  default     = 600000
+
+  validation {
+    condition     = var.kinesis_iterator_age_alarm_ms >= 60000
+    error_message = "kinesis_iterator_age_alarm_ms must be at least 60000 (one minute)."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# Redshift Serverless
+# ---------------------------------------------------------------------------------------
+
+variable "vpc_id" {
+  description = "VPC of the Redshift Serverless workgroup."
+  type        = string
+
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]{8,17}$", var.vpc_id))
+    error_message = "vpc_id must be a VPC id such as vpc-0123456789abcdef0."
+  }
+}
+
+variable "redshift_subnet_ids" {
+  description = "Private subnets of the workgroup: at least three, in three Availability Zones (a Redshift Serverless rule)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.redshift_subnet_ids) >= 3 && alltrue([for id in var.redshift_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", id))])
+    error_message = "redshift_subnet_ids must list at least three subnet ids (subnet-...)."
+  }
+}
+
+variable "redshift_client_cidr_blocks" {
+  description = "CIDR blocks inside the VPC allowed to connect to the workgroup on 5439 (BI tools). Jobs use the Data API and need none."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.redshift_client_cidr_blocks : can(cidrhost(c, 0)) && c != "0.0.0.0/0"])
+    error_message = "redshift_client_cidr_blocks must be valid CIDR blocks and must not include 0.0.0.0/0."
+  }
+}
+
+variable "redshift_database_name" {
+  description = "Name of the warehouse database created in the namespace."
+  type        = string
+  default     = "cafe"
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_]{0,63}$", var.redshift_database_name))
+    error_message = "redshift_database_name must be lower-case letters, digits and underscores, starting with a letter or underscore."
+  }
+}
+
+variable "redshift_admin_username" {
+  description = "Admin user of the namespace; its password is generated and kept by Redshift in Secrets Manager."
+  type        = string
+  default     = "cafe_admin"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{0,126}$", var.redshift_admin_username)) && !contains(["admin", "rdsadmin", "root", "public"], var.redshift_admin_username)
+    error_message = "redshift_admin_username must start with a letter, use lower-case letters, digits and underscores, and not be a reserved name."
+  }
+}
+
+variable "redshift_base_capacity" {
+  description = "Base capacity of the workgroup in RPUs (billed only while queries run)."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.redshift_base_capacity >= 8 && var.redshift_base_capacity <= 1024 && var.redshift_base_capacity % 8 == 0
+    error_message = "redshift_base_capacity must be a multiple of 8 between 8 and 1024."
+  }
+}
+
+variable "redshift_max_capacity" {
+  description = "Upper bound in RPUs the workgroup may scale to; caps the cost of a runaway query."
+  type        = number
+  default     = 32
+
+  validation {
+    condition     = var.redshift_max_capacity >= 8 && var.redshift_max_capacity <= 1024 && var.redshift_max_capacity % 8 == 0
+    error_message = "redshift_max_capacity must be a multiple of 8 between 8 and 1024."
+  }
+
+  validation {
+    condition     = var.redshift_max_capacity >= var.redshift_base_capacity
+    error_message = "redshift_max_capacity must not be below redshift_base_capacity."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# Secrets and alerts
+# ---------------------------------------------------------------------------------------
+
+variable "hash_salt_version" {
+  description = "Bump to generate a new customer-hash salt. Every customer hash changes with it, so only do it deliberately."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.hash_salt_version >= 1 && floor(var.hash_salt_version) == var.hash_salt_version
+    error_message = "hash_salt_version must be a whole number, at least 1."
+  }
+}
+
+variable "secret_recovery_window_days" {
+  description = "Days a deleted secret can still be restored."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
+    error_message = "secret_recovery_window_days must be 0 (delete at once) or between 7 and 30."
+  }
+}
+
+variable "alert_email" {
+  description = "E-mail address subscribed to job-failure and stream-lag alerts. Null creates the topic without a subscription."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alert_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alert_email))
+    error_message = "alert_email must be an e-mail address (or null)."
+  }
+}

@@ -1,0 +1,27 @@
+terraform {
+  # 1.11 is the first release with write-only arguments (secret_string_wo), which keep
+  # the customer-hash salt out of the state file.
+  required_version = ">= 1.11.0, < 2.0.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 6.0"
+    }
+  }
+
+  # State is local by default. For a shared environment add a backend, for example:
+  #   backend "s3" { bucket = "...", key = "cafe-connect/dev.tfstate", region = "eu-west-2", use_lockfile = true }
+}
+
+provider "aws" {
+  region = var.aws_region
+
+  default_tags {
+    tags = local.tags
+  }
+}
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
