@@ -19,7 +19,7 @@ START ?= 2026-11-02
 SEED ?= 42
 PROCESS_DATE ?= all
 
-.PHONY: help setup run test lint tf-check package clean
+.PHONY: help setup run test lint tf-check package clean soak
 
 help:
 	@echo "make run      - set up, generate sample data if none, run the nightly job locally"
@@ -65,3 +65,6 @@ package: $(STAMP)
 
 clean:
 	rm -rf $(DATA) dist build .pytest_cache
+
+soak: $(STAMP)
+	HYPOTHESIS_PROFILE=soak $(PY) -m pytest tests/test_properties.py -q
