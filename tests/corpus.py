@@ -97,3 +97,33 @@ def write_corpus(root: Path) -> Path:
     write_raw(root, "2021/03/01/Broken_01-03-2021_18-00-00.csv", b"\x00\x01\xff\xfe" * 64)
     write_raw(root, "2021/03/01/Empty_01-03-2021_18-00-00.csv", b"")
     return root
+
+
+def write_bulk(root: Path, files: int = 24, rows: int = 400, seed: int = 1) -> Path:
+    """A plain, bigger corpus (valid rows, two days) for crash and concurrency tests."""
+    import random
+
+    rng = random.Random(seed)
+    menu = [
+        ("Latte", 215),
+        ("Large Latte", 245),
+        ("Cortado", 205),
+        ("Mocha", 230),
+        ("Smoothies - Berry Beautiful", 200),
+        ("Large Flavoured iced latte - Hazelnut", 325),
+    ]
+    towns = ["Leeds", "York", "Hull", "Chesterfield"]
+    for f in range(files):
+        day = 1 + f % 2
+        town = towns[f % len(towns)]
+        lines = []
+        for i in range(rows):
+            basket = [rng.choice(menu) for _ in range(rng.randint(1, 4))]
+            text = ", ".join(f"{m} - {p // 100}.{p % 100:02d}" for m, p in basket)
+            pence = sum(p for _, p in basket)
+            lines.append(
+                f"0{day}/03/2021 {7 + i % 11:02d}:{i % 60:02d},{town},Person{f} No{i},"
+                f'"{text}",{pence // 100}.{pence % 100:02d},CARD,{4000000000000000 + f * 1000 + i}'
+            )
+        write_raw(root, f"2021/03/0{day}/{town}{f}_0{day}-03-2021_18-00-00.csv", "\n".join(lines))
+    return root

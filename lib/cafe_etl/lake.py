@@ -72,6 +72,30 @@ def write_table(
     return target
 
 
+def remove_stale_staging(spark: SparkSession, lake_uri: str, tables: tuple[str, ...]) -> int:
+    """Delete what a killed run's Spark writes left behind (`_temporary`, `.spark-staging-*`).
+
+    Readers skip such hidden folders anyway; this keeps the lake tidy. Call it only while
+    holding the run lock, when no other write can be under way.
+    """
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    removed = 0
+    for table in tables:
+        root = jvm.org.apache.hadoop.fs.Path(table_uri(lake_uri, table))
+        fs = root.getFileSystem(conf)
+        if not fs.exists(root):
+            continue
+        for status in fs.listStatus(root):
+            name = status.getPath().getName()
+            if status.isDirectory() and (name == "_temporary" or name.startswith(".spark-staging")):
+                fs.delete(status.getPath(), True)
+                removed += 1
+    if removed:
+        log.warning("removed %d folders left by an interrupted write", removed)
+    return removed
+
+
 def partition_paths(lake_uri: str, table: str, values: list[str]) -> list[str]:
     column = LAKE_PARTITION_COLUMN[table]
     return [f"{table_uri(lake_uri, table)}{column}={v}/" for v in values]

@@ -23,6 +23,7 @@ from cafe_etl.runtime import Runtime, redact_in_plans, resolve_salt
 from cafe_etl.schema import (
     LAKE_BASKET_ITEMS,
     LAKE_QUARANTINE,
+    LAKE_TABLES,
     LAKE_TRANSACTIONS,
     QUARANTINE_REASONS,
     UNKNOWN_REGION,
@@ -88,6 +89,7 @@ def run_batch(runtime: Runtime, args: dict) -> dict:
     # lock covers laptops and manual runs. Loaders without one rely on Glue alone.
     run_lock = getattr(warehouse, "run_lock", None)
     with run_lock(runtime.job_name) if run_lock else nullcontext():
+        lake.remove_stale_staging(spark, lake_uri, LAKE_TABLES)
         warehouse.start_run(summary["run_id"], runtime.job_name, started_at.replace(tzinfo=None))
         log.info("run %s: %d raw files under %s", summary["run_id"], len(files), args["raw_uri"])
         try:

@@ -111,6 +111,15 @@ class PostgresWarehouse:
                     f"{what} is still loading this warehouse; {job_name} did not start. "
                     "Wait for it to finish and run again."
                 )
+            # Holding the lock, no other run is alive: a run still marked running was
+            # killed (SIGKILL, lost machine). Say so in the run log.
+            abandoned = conn.execute(
+                f"UPDATE {sql.ETL_RUN_TABLE} SET status = 'abandoned', finished_at = %s "
+                "WHERE status = 'running' RETURNING run_id",
+                (_utcnow(),),
+            ).fetchall()
+            for (run_id,) in abandoned:
+                log.warning("run %s never finished (killed?): marked abandoned", run_id)
             yield
         finally:
             conn.close()  # closing the session releases the lock
