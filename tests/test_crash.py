@@ -101,3 +101,22 @@ def test_killed_run_then_rerun_equals_one_clean_run(clean_run, marker, tmp_path,
             s for (s,) in conn.execute("SELECT status FROM cafe.etl_run ORDER BY started_at")
         ]
     assert statuses == ["abandoned", "succeeded"], statuses
+
+
+def test_two_runs_at_once_one_refuses_and_result_is_one_clean_run(
+    clean_run, tmp_path, warehouse_url
+):
+    raw, reference, _ = clean_run
+    argv = job_argv(raw, tmp_path / "lake", warehouse_url)
+    procs = [
+        subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes in ([0, 0], [0, 2]), results
+    for code, err in results:
+        if code == 2:
+            assert "did not start" in err and "Wait for it to finish" in err
+            assert "Traceback" not in err
+    assert warehouse_dump(warehouse_url) == reference

@@ -176,3 +176,9 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path):
     )
     assert bad_url.returncode == 2 and "--warehouse_url" in bad_url.stderr
     assert "Traceback" not in bad_url.stderr
+
+
+def test_error_messages_are_scrubbed_of_card_numbers_but_keep_times():
+    text = jobs.scrub("started 2026-11-24 20:42:05, row had 4111 1111 1111 1111 / 5494173772652516")
+    assert "2026-11-24 20:42:05" in text
+    assert "4111" not in text and "5494173772652516" not in text

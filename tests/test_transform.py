@@ -257,3 +257,11 @@ def test_whole_basket_check_agrees_with_item_parser(spark, basket):
     if whole:
         total = frame.select(transform.items_total(F.col("basket"))).first()[0]
         assert total == sum(prices)
+
+
+def test_quarantine_keeps_iso_timestamps_readable(spark):
+    row = with_("timestamp", "2021-03-01 09:00:00")
+    row[4] = "bad"
+    record = transform.quarantine(validated(spark, [row])).first()
+    assert record["reason"] == "bad_total"
+    assert "2021-03-01 09:00:00" in record["raw_row"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 
@@ -27,12 +26,13 @@ NIGHTLY_OPTIONAL_ARGS = {
     "redshift_copy_role_arn": None,
 }
 
-_CARD_LIKE = re.compile(r"\d[\d -]{10,}\d")
 
 
 def scrub(text: str) -> str:
     """Mask card-number-like digit runs in a message before it is logged."""
-    return _CARD_LIKE.sub("[redacted]", text)
+    from cafe_etl.scanner import CARD_PATTERN
+
+    return CARD_PATTERN.sub("[redacted]", text)
 
 
 def run_job(

@@ -31,8 +31,9 @@ ITEM_PATTERN = rf"^(?:(Regular|Large) )?(.+?)(?: - (.+?))? - {_PRICE}$"
 _ITEM_BODY = rf"(?:(?:Regular|Large) )?[^,]+? - {_PRICE}"
 BASKET_PATTERN = rf"^\s*{_ITEM_BODY}\s*(?:,\s*{_ITEM_BODY}\s*)*$"
 ITEM_PRICE = rf" - {_PRICE}\s*(?:,|$)"
-# Anything that could be a card number: 12+ digits (with spaces or dashes), or E notation.
-_CARD_LIKE = r"[0-9][0-9 -]{10,}[0-9]"
+# Anything that could be a card number: 13-19 digits (single spaces or dashes between them
+# allowed), or E notation. The same shape as scanner.CARD_PATTERN.
+_CARD_LIKE = r"(?<![0-9A-Za-z])(?:[0-9][ -]?){12,18}[0-9](?![0-9A-Za-z])"
 _E_NOTATION = r"[0-9](\.[0-9]+)?[eE][+]?[0-9]+"
 # In a row with the wrong number of fields nobody knows which field is the name, so a field
 # survives into quarantine only if it has the shape of a non-personal field.
