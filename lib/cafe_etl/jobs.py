@@ -27,7 +27,6 @@ NIGHTLY_OPTIONAL_ARGS = {
 }
 
 
-
 def scrub(text: str) -> str:
     """Mask card-number-like digit runs in a message before it is logged."""
     from cafe_etl.scanner import CARD_PATTERN

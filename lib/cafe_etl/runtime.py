@@ -92,6 +92,10 @@ def ensure_java() -> str:
 SESSION_CONF: dict[str, str] = {
     # Till timestamps are UK wall-clock times without zone: keep them as written.
     "spark.sql.session.timeZone": "UTC",
+    # Parse timestamps with the Java 8 parser only. Under the default (EXCEPTION) a value
+    # the old parser would read differently raises even inside try_to_timestamp, and one
+    # odd till row would fail the whole run.
+    "spark.sql.legacy.timeParserPolicy": "CORRECTED",
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
     # Re-processing a day replaces that day's partitions and nothing else.
     "spark.sql.sources.partitionOverwriteMode": "dynamic",
