@@ -1,0 +1,339 @@
+"""Sample raw till exports: `cafe-etl generate --out DIR --branches N --days D ...`.
+
+Writes one CSV per branch per day under `YYYY/MM/DD/<branch>_DD-MM-YYYY_HH-MM-SS.csv`, in
+a mix of every export variant seen in the field (DESIGN.md), with a realistic menu,
+opening hours, busier mornings and lunchtimes, weekday/weekend patterns, branches in
+towns of every UK region, and a small share of bad rows, duplicates, blank lines, an
+empty file and an unreadable file. The same arguments give the same bytes.
+
+`--truth FILE` writes what the pipeline must find, worked out from the generator's own
+model (not from the pipeline): valid transactions, duplicates, quarantine reasons,
+items and revenue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import random
+import sys
+import time
+from collections import Counter, defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+from cafe_etl.reference import towns
+from cafe_etl.schema import HEADER_ALIASES, ROW_REASONS
+
+# (product, flavours, sized, regular price in pence, large price in pence)
+MENU: tuple[tuple[str, tuple[str, ...], bool, int, int], ...] = (
+    ("Latte", (), True, 215, 245),
+    ("Flat white", (), True, 215, 245),
+    ("Cappuccino", (), True, 215, 245),
+    ("Americano", (), True, 195, 225),
+    ("Mocha", (), True, 230, 270),
+    ("Hot chocolate", (), True, 140, 170),
+    ("Chai latte", (), True, 230, 260),
+    ("Filter coffee", (), True, 150, 180),
+    ("Flavoured latte", ("Vanilla", "Caramel", "Hazelnut"), True, 255, 285),
+    ("Flavoured iced latte", ("Vanilla", "Caramel", "Hazelnut"), True, 275, 325),
+    ("Frappes", ("Coffee", "Chocolate Cookie", "Strawberries & Cream"), True, 275, 325),
+    ("Speciality Tea", ("Peppermint", "Darjeeling", "English breakfast", "Fruit"), False, 130, 0),
+    ("Smoothies", ("Berry Beautiful", "Carrot Kick", "Glowing Greens"), False, 200, 0),
+    ("Cortado", (), False, 205, 0),
+    ("Espresso", (), False, 150, 0),
+    ("Glass of milk", (), False, 70, 0),
+)
+FIRST_NAMES = (
+    "Oliver George Harry Jack Jacob Noah Charlie Muhammad Thomas Oscar William James Leo "
+    "Alfie Henry Olivia Amelia Isla Ava Emily Sophia Grace Mia Poppy Ella Lily Evie Freya "
+    "Chloe Priya Aisha Siobhan Cerys Eilidh Niamh Tomasz Chen Olu Maria Rhys Callum Fiona"
+).split()
+LAST_NAMES = (
+    "Smith Jones Taylor Brown Williams Wilson Johnson Davies Robinson Wright Thompson Evans "
+    "Walker White Roberts Green Hall Wood Jackson Clarke Patel Khan Murphy Campbell Kelly "
+    "MacDonald Hughes Edwards Lewis Morgan Singh Begum Nowak Okafor Wei Garcia Reid Byrne"
+).split()
+VARIANTS = ("2020", "2021", "2021_fixed_width", "spreadsheet", "2022")
+# Share of transactions per opening hour (weekday), mornings and lunch busiest.
+HOUR_WEIGHTS = {7: 6, 8: 14, 9: 13, 10: 9, 11: 8, 12: 12, 13: 11, 14: 7, 15: 7, 16: 6, 17: 5}
+SUNDAY_HOURS = range(9, 16)
+BAD_ROW_SHARE = 0.01
+DUPLICATE_SHARE = 0.005
+BLANK_LINE_SHARE = 0.003
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", required=True, help="raw folder to write (S3 key layout)")
+    parser.add_argument("--branches", type=int, default=120)
+    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2026, 11, 2))
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--transactions-per-branch-day",
+        type=int,
+        default=None,
+        help="fixed volume per file instead of the busy-ness model (benchmarks)",
+    )
+    parser.add_argument("--truth", help="write the expected figures as JSON here")
+
+
+def run(args: argparse.Namespace) -> dict:
+    if args.branches < 1 or args.days < 1:
+        raise SystemExit("error: --branches and --days must be at least 1")
+    stats = generate(
+        args.out,
+        args.branches,
+        args.days,
+        args.start,
+        args.seed,
+        args.transactions_per_branch_day,
+        args.truth,
+    )
+    print(
+        f"generated {stats['files']} files, {stats['rows']} rows "
+        f"({stats['valid_transactions']} valid transactions) in {stats['seconds']:.1f}s "
+        f"under {args.out}",
+        file=sys.stderr,
+    )
+    return stats
+
+
+def pick_branches(count: int, seed: int) -> list[str]:
+    """Distinct towns, round-robin over the regions so that every region appears."""
+    by_region: dict[str, list[str]] = defaultdict(list)
+    for town, region in towns():
+        by_region[region].append(town)
+    rng = random.Random(f"branches-{seed}")
+    queues = []
+    for region in sorted(by_region):
+        names = sorted(by_region[region])
+        rng.shuffle(names)
+        queues.append(names)
+    chosen: list[str] = []
+    while len(chosen) < count and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < count:
+                chosen.append(queue.pop())
+    if len(chosen) < count:
+        raise SystemExit(f"error: only {len(chosen)} towns are known; ask for fewer branches")
+    return chosen
+
+
+class Truth:
+    """What the pipeline must find, from the generator's own model."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.valid_keys: set[bytes] = set()
+        self.duplicates = 0
+        self.reasons: Counter[str] = Counter()
+        self.items = 0
+        self.revenue = Decimal(0)
+        self.by_branch: Counter[str] = Counter()
+        self.by_date: Counter[str] = Counter()
+        self.files = self.unreadable = self.empty = 0
+
+    def valid(self, fields: list[str], branch: str, day: dt.date, items: int, pence: int):
+        key = hashlib.sha1("\x1f".join(f.strip() for f in fields).encode()).digest()
+        self.rows += 1
+        if key in self.valid_keys:
+            self.duplicates += 1
+            return
+        self.valid_keys.add(key)
+        self.items += items
+        self.revenue += Decimal(pence) / 100
+        self.by_branch[branch] += pence
+        self.by_date[day.isoformat()] += 1
+
+    def as_json(self) -> dict:
+        return {
+            "files": self.files,
+            "files_unreadable": self.unreadable,
+            "files_empty": self.empty,
+            "rows": self.rows,
+            "valid_transactions": len(self.valid_keys),
+            "duplicates": self.duplicates,
+            "quarantined_by_reason": {r: self.reasons.get(r, 0) for r in ROW_REASONS},
+            "basket_items": self.items,
+            "revenue": str(self.revenue.quantize(Decimal("0.01"))),
+            "revenue_by_branch": {
+                b: str((Decimal(p) / 100).quantize(Decimal("0.01")))
+                for b, p in sorted(self.by_branch.items())
+            },
+            "transactions_by_date": dict(sorted(self.by_date.items())),
+        }
+
+
+def _money(pence: int) -> str:
+    return f"{pence // 100}.{pence % 100:02d}"
+
+
+def _basket(rng: random.Random, pound_signs: bool) -> tuple[list[str], int]:
+    items, total = [], 0
+    for _ in range(rng.choices((1, 2, 3, 4, 5), (35, 30, 20, 10, 5))[0]):
+        product, flavours, sized, regular, large = rng.choice(MENU)
+        size = ""
+        price = regular
+        if sized:
+            size = rng.choice(("Regular ", "Large "))
+            price = large if size == "Large " else regular
+        flavour = f" - {rng.choice(flavours)}" if flavours else ""
+        sign = "£" if pound_signs and rng.random() < 0.3 else ""
+        items.append(f"{size}{product}{flavour} - {sign}{_money(price)}")
+        total += price
+    return items, total
+
+
+def _row(rng: random.Random, branch: str, when: dt.datetime, variant: str):
+    """One valid transaction: the seven fields as this export writes them."""
+    items, pence = _basket(rng, pound_signs=variant == "2020")
+    name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+    card = rng.random() < 0.6
+    number = str(rng.randrange(4 * 10**15, 6 * 10**15)) if card else ""
+    payment = "CARD" if card else "CASH"
+    if rng.random() < 0.02:
+        payment = payment.lower()
+    total = _money(pence)
+    if variant == "spreadsheet":
+        total = total.rstrip("0").rstrip(".") if total.endswith("0") else total
+        number = f"{int(number) / 10**15:.2f}E+15" if number else ""
+    stamp = (
+        when.strftime("%Y-%m-%dT%H:%M:%S") if variant == "2022" else when.strftime("%d/%m/%Y %H:%M")
+    )
+    return [stamp, branch, name, ", ".join(items), total, payment, number], len(items), pence
+
+
+def _break(rng: random.Random, fields: list[str], reason: str) -> list[str]:
+    """A copy of a good row that breaks exactly `reason` (and no earlier rule)."""
+    bad = list(fields)
+    if reason == "wrong_field_count":
+        return bad[:5]
+    if reason == "bad_timestamp":
+        bad[0] = rng.choice(("32/13/2026 25:61", "yesterday", "2026/11/02 9am", ""))
+    elif reason == "missing_branch":
+        bad[1] = ""
+    elif reason == "bad_total":
+        bad[4] = rng.choice(("N/A", "-2.50", "two pounds", "£"))
+    elif reason == "bad_payment_method":
+        bad[5] = rng.choice(("VOUCHER", "CHEQUE", ""))
+    elif reason == "empty_basket":
+        bad[3], bad[4] = "", "0.00"
+    elif reason == "bad_item":
+        bad[3] = bad[3] + ", Mystery muffin"
+    elif reason == "total_mismatch":
+        bad[4] = _money(int(Decimal(fields[4].split("E")[0]) * 100) + 100)
+    return bad
+
+
+def _write_csv(rows: list[list[str]], variant: str, header: tuple[str, ...] | None) -> bytes:
+    out = io.StringIO()
+    eol = "\r\n" if variant == "spreadsheet" else "\n"
+    writer = csv.writer(out, lineterminator=eol)
+    if header:
+        writer.writerow(header)
+    for row in rows:
+        if not row:
+            out.write(eol)
+        elif variant == "2021_fixed_width":
+            cells = []
+            for value, width in zip(row, (17, 20, 22, 90, 7, 5, 17), strict=False):
+                text = f'"{value}"' if "," in value or '"' in value else value
+                cells.append(text.ljust(width))
+            out.write(",".join(cells) + eol)
+        else:
+            writer.writerow(row)
+    data = out.getvalue().encode("utf-8")
+    return b"\xef\xbb\xbf" + data if variant == "spreadsheet" else data
+
+
+def generate(
+    out_dir: str | Path,
+    branches: int,
+    days: int,
+    start: dt.date,
+    seed: int,
+    transactions_per_branch_day: int | None = None,
+    truth_path: str | Path | None = None,
+) -> dict:
+    started = time.monotonic()
+    out = Path(out_dir)
+    names = pick_branches(branches, seed)
+    truth = Truth()
+    total_files = branches * days
+    # With enough files, one is empty and one is unreadable (deterministic positions).
+    empty_at = total_files // 3 if total_files >= 30 else -1
+    broken_at = (2 * total_files) // 3 if total_files >= 30 else -1
+    index = 0
+    for d in range(days):
+        day = start + dt.timedelta(days=d)
+        weekday = day.weekday()
+        for b, branch in enumerate(names):
+            rng = random.Random(f"{seed}-{day.isoformat()}-{branch}")
+            variant = VARIANTS[(b + d + seed) % len(VARIANTS)]
+            exported = f"{rng.randint(18, 20):02d}-{rng.randrange(60):02d}-{rng.randrange(60):02d}"
+            key = f"{day:%Y/%m/%d}/{branch}_{day:%d-%m-%Y}_{exported}.csv"
+            path = out / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            truth.files += 1
+            if index == empty_at:
+                path.write_bytes(b"")
+                truth.empty += 1
+                index += 1
+                continue
+            if index == broken_at:
+                path.write_bytes(b"PK\x03\x04\x00\x00" + rng.randbytes(2048) + b"\x00" * 64)
+                truth.unreadable += 1
+                index += 1
+                continue
+            index += 1
+            rows = _branch_day(
+                rng, branch, day, weekday, variant, transactions_per_branch_day, truth
+            )
+            header = HEADER_ALIASES.get(variant)
+            path.write_bytes(_write_csv(rows, variant, header))
+    stats = truth.as_json()
+    stats["seconds"] = round(time.monotonic() - started, 2)
+    stats["branches"] = names
+    if truth_path:
+        Path(truth_path).write_text(json.dumps(truth.as_json(), indent=2) + "\n")
+    return stats
+
+
+def _branch_day(rng, branch, day, weekday, variant, fixed, truth) -> list[list[str]]:
+    if fixed is not None:
+        volume = fixed
+    else:
+        size = 0.6 + (int(hashlib.md5(branch.encode()).hexdigest(), 16) % 80) / 100
+        day_factor = {5: 1.15, 6: 0.7}.get(weekday, 1.0)
+        volume = int(500 * size * day_factor * rng.uniform(0.9, 1.1))
+    hours = list(SUNDAY_HOURS) if weekday == 6 else list(HOUR_WEIGHTS)
+    weights = [HOUR_WEIGHTS.get(h, 6) for h in hours]
+    stamps = sorted(
+        dt.datetime.combine(
+            day, dt.time(rng.choices(hours, weights)[0], rng.randrange(60), rng.randrange(60))
+        )
+        for _ in range(volume)
+    )
+    rows: list[list[str]] = []
+    for when in stamps:
+        fields, n_items, pence = _row(rng, branch, when, variant)
+        roll = rng.random()
+        if roll < BAD_ROW_SHARE:
+            reason = rng.choice(ROW_REASONS)
+            rows.append(_break(rng, fields, reason))
+            truth.rows += 1
+            truth.reasons[reason] += 1
+            continue
+        rows.append(fields)
+        truth.valid(fields, branch, day, n_items, pence)
+        if roll < BAD_ROW_SHARE + DUPLICATE_SHARE:
+            rows.append(list(fields))
+            truth.valid(fields, branch, day, n_items, pence)
+        if rng.random() < BLANK_LINE_SHARE:
+            rows.append([])
+    return rows
