@@ -122,7 +122,6 @@ def local_spark(app_name: str, extra_conf: Mapping[str, str] | None = None):
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", os.environ.get("CAFE_SPARK_DRIVER_MEMORY", "4g"))
         .config("spark.sql.shuffle.partitions", os.environ.get("CAFE_SHUFFLE_PARTITIONS", "8"))
-        .config("spark.driver.extraJavaOptions", "-Dlog4j2.level=WARN")
     )
     for key, value in {**SESSION_CONF, **(extra_conf or {})}.items():
         builder = builder.config(key, value)

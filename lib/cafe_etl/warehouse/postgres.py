@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urlparse
@@ -58,7 +59,9 @@ def conninfo_for(url: str) -> str:
         return url
     folder = embedded_dir(url)
     if folder not in _embedded_servers:
-        import pgserver  # a real PostgreSQL 16 from a wheel: no root, no system install
+        with warnings.catch_warnings():  # platformdirs' note about XDG_RUNTIME_DIR
+            warnings.simplefilter("ignore")
+            import pgserver  # a real PostgreSQL 16 from a wheel: no root, no system install
 
         os.makedirs(os.path.dirname(folder), exist_ok=True)
         log.info("starting the embedded PostgreSQL in %s", folder)
