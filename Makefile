@@ -19,7 +19,7 @@ START ?= 2026-11-02
 SEED ?= 42
 PROCESS_DATE ?= all
 
-.PHONY: help setup run test lint tf-check package clean soak
+.PHONY: help setup run test lint tf-check package clean soak bench
 
 help:
 	@echo "make run      - set up, generate sample data if none, run the nightly job locally"
@@ -27,6 +27,8 @@ help:
 	@echo "make lint     - ruff over the code"
 	@echo "make tf-check - terraform fmt, config load, checkov and wiring tests"
 	@echo "make package  - build the library wheel Terraform uploads (dist/)"
+	@echo "make bench    - time the nightly job on 1M generated transactions (TRANSACTIONS=N)"
+	@echo "make soak     - the property-based tests with many more examples"
 
 # The virtualenv is rebuilt only when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -68,3 +70,9 @@ clean:
 
 soak: $(STAMP)
 	HYPOTHESIS_PROFILE=soak $(PY) -m pytest tests/test_properties.py -q
+
+# make bench [TRANSACTIONS=1000000] [COMPARE=--compare]
+TRANSACTIONS ?= 1000000
+COMPARE ?= --compare
+bench: $(STAMP)
+	$(CAFE) bench --transactions $(TRANSACTIONS) $(COMPARE) --out $(DATA)/bench.json

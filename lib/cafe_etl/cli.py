@@ -77,6 +77,13 @@ def _trends(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from cafe_etl import bench
+
+    bench.run(args)
+    return 0
+
+
 def _scan_pii(args: argparse.Namespace) -> int:
     from cafe_etl.scanner import Scanner, names_from_raw
 
@@ -129,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--name", action="append", help="a full name to look for (repeatable)")
     scan.add_argument("--log", action="append", help="a log file to scan (repeatable)")
     scan.set_defaults(func=_scan_pii)
+
+    bench_parser = sub.add_parser("bench", help="time the nightly job on a generated dataset")
+    from cafe_etl import bench
+
+    bench.add_arguments(bench_parser)
+    bench_parser.set_defaults(func=_bench)
 
     trends = sub.add_parser("trends", help="print top branches and revenue by region")
     trends.add_argument("--warehouse_url", required=True)

@@ -1,0 +1,188 @@
+"""`cafe-etl bench`: time the nightly job end to end on a generated dataset.
+
+    cafe-etl bench [--transactions 1000000] [--compare] [--out bench.json] [--keep DIR]
+
+Generates the dataset (once per size and seed, cached under --work), runs the job script
+as Glue would start it (a fresh process: JVM start included), and prints wall time,
+per-stage seconds, rows per second and the peak memory of the job's whole process tree
+(Python driver and JVM). `--compare` also times the same CSV → Parquet work in DuckDB on
+the same files, in the same run, and prints the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+BRANCHES, DAYS = 120, 3
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--transactions", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work", default=".local/bench", help="datasets and lakes go here")
+    parser.add_argument("--compare", action="store_true", help="also time DuckDB")
+    parser.add_argument("--out", default=None, help="write the results as JSON here")
+
+
+class PeakMemory:
+    """Samples the resident memory of a process and all its children (psutil)."""
+
+    def __init__(self, pid: int, every: float = 0.2):
+        import psutil
+
+        self.process = psutil.Process(pid)
+        self.peak = 0
+        self.every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            try:
+                procs = [self.process, *self.process.children(recursive=True)]
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in procs))
+            except psutil.Error:
+                pass
+            self._stop.wait(self.every)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def dataset(work: Path, transactions: int, seed: int) -> Path:
+    from cafe_etl import generate
+
+    raw = work / f"raw-{transactions}-{seed}"
+    if not (raw / ".complete").exists():
+        per_file = max(1, round(transactions / (BRANCHES * DAYS)))
+        print(f"bench: generating ~{transactions:,} transactions in {raw}", file=sys.stderr)
+        generate.generate(raw, BRANCHES, DAYS, generate.dt.date(2026, 11, 2), seed, per_file)
+        (raw / ".complete").write_text("")
+    return raw
+
+
+def run_job(raw: Path, work: Path) -> dict:
+    lake = work / "lake"
+    warehouse = work / "warehouse"
+    subprocess.run(["rm", "-rf", str(lake), str(warehouse)], check=True)
+    script = Path(__file__).resolve().parents[2] / "glue_jobs" / "nightly_batch.py"
+    argv = [
+        sys.executable,
+        str(script),
+        "--JOB_NAME",
+        "bench",
+        "--raw_uri",
+        str(raw),
+        "--lake_uri",
+        str(lake),
+        "--warehouse_url",
+        f"embedded://{warehouse.resolve()}",
+        "--process_date",
+        "all",
+        "--hash_salt",
+        "bench-salt",
+    ]
+    started = time.monotonic()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=sys.stderr, text=True)
+    with PeakMemory(proc.pid) as memory:
+        out, _ = proc.communicate()
+    wall = time.monotonic() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: the job failed (exit {proc.returncode})")
+    summary = json.loads(out.strip().splitlines()[-1])
+    return {
+        "wall_seconds": round(wall, 2),
+        "peak_memory_mb": round(memory.peak / 2**20),
+        "summary": summary,
+    }
+
+
+def duckdb_time(raw: Path, work: Path) -> float:
+    """The same CSV → partitioned Parquet work in DuckDB: parse, split baskets, write."""
+    import duckdb
+
+    out = work / "duckdb-lake"
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    started = time.monotonic()
+    con = duckdb.connect()
+    con.execute(f"""
+        CREATE TABLE raw AS SELECT * FROM read_csv('{raw}/*/*/*/*.csv', header=false,
+            columns={{'ts': 'VARCHAR', 'branch': 'VARCHAR', 'name': 'VARCHAR',
+                      'basket': 'VARCHAR', 'total': 'VARCHAR', 'payment': 'VARCHAR',
+                      'card': 'VARCHAR'}},
+            null_padding=true, ignore_errors=true, filename=true, strict_mode=false)""")
+    con.execute("""
+        CREATE TABLE t AS SELECT
+            sha256(concat_ws(chr(31), 'salt', trim(ts), trim(branch), trim(name),
+                   trim(basket), trim(total), trim(payment), trim(card))) AS transaction_id,
+            trim(branch) AS branch_name,
+            coalesce(try_strptime(trim(ts), '%d/%m/%Y %H:%M'),
+                     try_strptime(trim(ts), '%Y-%m-%dT%H:%M:%S')) AS sold_at,
+            upper(trim(payment)) AS payment_method,
+            try_cast(trim(total) AS DECIMAL(10,2)) AS total_amount,
+            trim(basket) AS basket
+        FROM raw""")
+    con.execute(f"""
+        COPY (SELECT DISTINCT ON (transaction_id) * EXCLUDE (basket),
+                     CAST(sold_at AS DATE) AS sale_date FROM t WHERE sold_at IS NOT NULL)
+        TO '{out}/transactions' (FORMAT parquet, PARTITION_BY (sale_date))""")
+    con.execute(f"""
+        COPY (SELECT transaction_id, CAST(sold_at AS DATE) AS sale_date,
+                     trim(unnest(string_split(basket, ','))) AS item
+              FROM t WHERE sold_at IS NOT NULL)
+        TO '{out}/basket_items' (FORMAT parquet, PARTITION_BY (sale_date))""")
+    return round(time.monotonic() - started, 2)
+
+
+def run(args: argparse.Namespace) -> dict:
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    raw = dataset(work, args.transactions, args.seed)
+    result = run_job(raw, work)
+    s = result["summary"]
+    seconds = s["seconds"]
+    report = {
+        "transactions": s["transactions"],
+        "rows_read": s["rows_read"],
+        "raw_mb": round(sum(p.stat().st_size for p in raw.rglob("*.csv")) / 2**20, 1),
+        "wall_seconds": result["wall_seconds"],
+        "stages": {
+            "extract_transform": round(seconds["extract"] + seconds["transform"], 2),
+            "lake_write": seconds["lake_write"],
+            "warehouse_load": seconds["warehouse_load"],
+            "other (JVM start, preflight)": round(
+                result["wall_seconds"]
+                - seconds["extract"]
+                - seconds["transform"]
+                - seconds["lake_write"]
+                - seconds["warehouse_load"],
+                2,
+            ),
+        },
+        "rows_per_second": round(s["rows_read"] / result["wall_seconds"]),
+        "peak_memory_mb": result["peak_memory_mb"],
+        "cpus": os.cpu_count(),
+    }
+    if args.compare:
+        ours = seconds["extract"] + seconds["transform"] + seconds["lake_write"]
+        report["duckdb_csv_to_parquet_seconds"] = duckdb_time(raw, work)
+        report["ours_csv_to_parquet_seconds"] = round(ours, 2)
+        report["ratio_ours_to_duckdb"] = round(ours / report["duckdb_csv_to_parquet_seconds"], 2)
+    print(json.dumps(report, indent=2))
+    if args.out:
+        Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+    return report
