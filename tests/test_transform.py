@@ -245,6 +245,10 @@ BASKETS = [
     "Latte - 2.00,, Mocha - 2.30",
     "Latte - two",
     "Tea - 2 - 1.50",
+    "x - - 2.00",
+    "Large  - 2.00",
+    "Large Latte - Vanilla - Extra shot - 3.00",
+    "Regular - Hazelnut - 1.00",
 ]
 
 
@@ -255,8 +259,19 @@ def test_whole_basket_check_agrees_with_item_parser(spark, basket):
     items = frame.select(F.explode(F.split("basket", ",")).alias("i")).select(
         transform.parse_item(F.col("i")).alias("p")
     )
-    prices = [r["p"]["unit_price"] for r in items.collect()]
+    parsed = [r["p"] for r in items.collect()]
+    prices = [p["unit_price"] for p in parsed]
     assert whole == all(p is not None for p in prices)
+    # parse_item's groups are ITEM_PATTERN's groups.
+    reference = frame.select(F.explode(F.split("basket", ",")).alias("i")).select(
+        *[
+            F.regexp_extract(F.trim("i"), transform.ITEM_PATTERN, g).alias(f"g{g}")
+            for g in (1, 2, 3)
+        ]
+    )
+    for p, ref in zip(parsed, reference.collect(), strict=True):
+        if p["unit_price"] is not None:
+            assert (p["size"] or "", p["product_name"], p["flavour"] or "") == tuple(ref)
     if whole:
         total = frame.select(transform.items_total(F.col("basket"))).first()[0]
         assert total == sum(prices)

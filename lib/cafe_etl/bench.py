@@ -117,6 +117,8 @@ def duckdb_time(raw: Path, work: Path) -> float:
 
     out = work / "duckdb-lake"
     subprocess.run(["rm", "-rf", str(out)], check=True)
+    out.mkdir(parents=True)
+    out = out.resolve()
     started = time.monotonic()
     con = duckdb.connect()
     con.execute(f"""

@@ -23,14 +23,11 @@ REDACTED = "[redacted]"
 TIMESTAMP_FORMATS = ("dd/MM/yyyy HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm:ss")
 # A total: digits with at most two decimals, an optional pound sign, never negative.
 _TOTAL = r"^£?([0-9]{1,8}(\.[0-9]{1,2})?)$"
-# One basket item, `[Size ]Product[ - Flavour] - Price` (the price is the last ` - ` part),
-# written once: ITEM_PATTERN parses one item, BASKET_PATTERN checks a whole basket with the
-# same grammar, ITEM_PRICE pulls every item's price out of a basket.
-_PRICE = r"£?([0-9]{1,6}(?:\.[0-9]{1,2})?)"
-ITEM_PATTERN = rf"^(?:(Regular|Large) )?(.+?)(?: - (.+?))? - {_PRICE}$"
-_ITEM_BODY = rf"(?:(?:Regular|Large) )?[^,]+? - {_PRICE}"
-BASKET_PATTERN = rf"^\s*{_ITEM_BODY}\s*(?:,\s*{_ITEM_BODY}\s*)*$"
-ITEM_PRICE = rf" - {_PRICE}\s*(?:,|$)"
+# One basket item, `[Size ]Product[ - Flavour] - Price` (the price is the last ` - ` part).
+# The one definition of an item: validation, totals and basket_items all use it.
+ITEM_PATTERN = r"^(?:(Regular|Large) )?(.+?)(?: - (.+?))? - £?([0-9]{1,6}(?:\.[0-9]{1,2})?)$"
+_PRICE_SUFFIX = r" - £?([0-9]{1,6}(?:\.[0-9]{1,2})?)$"
+_HEAD = r"^(?:(Regular|Large) )?(.+?)(?: - (.+))?$"
 # Anything that could be a card number: 13-19 digits (single spaces or dashes between them
 # allowed), or E notation. The same shape as scanner.CARD_PATTERN.
 _CARD_LIKE = r"(?<![0-9A-Za-z])(?:[0-9][ -]?){12,18}[0-9](?![0-9A-Za-z])"
@@ -60,34 +57,45 @@ def parse_total(col: Column) -> Column:
 
 
 def parse_item(text: Column) -> Column:
-    """One item's text → struct<size, product_name, flavour, unit_price> (nulls if bad)."""
-    text = F.trim(text)
-    matches = text.rlike(ITEM_PATTERN)
+    """One item's text → struct<size, product_name, flavour, unit_price> (nulls if bad).
 
-    def group(i: int) -> Column:
-        value = F.regexp_extract(text, ITEM_PATTERN, i)
-        return F.when(matches & (value != ""), value)
+    Whether an item is good is ITEM_PATTERN's match. The groups are taken in two short
+    steps (the price suffix, then size/product/flavour from what precedes it), which gives
+    the same groups for a matching item with far less backtracking than one regex.
+    """
+    text = F.trim(text)
+    valid = text.rlike(ITEM_PATTERN)
+    head = F.regexp_replace(text, _PRICE_SUFFIX, "")
+
+    def part(i: int) -> Column:
+        value = F.regexp_extract(head, _HEAD, i)
+        return F.when(valid & (value != ""), value)
 
     return F.struct(
-        group(1).alias("size"),
-        group(2).alias("product_name"),
-        group(3).alias("flavour"),
-        group(4).cast(MONEY).alias("unit_price"),
+        part(1).alias("size"),
+        part(2).alias("product_name"),
+        part(3).alias("flavour"),
+        F.when(valid, F.regexp_extract(text, _PRICE_SUFFIX, 1).cast(MONEY)).alias("unit_price"),
     )
 
 
+def _items(basket: Column) -> Column:
+    return F.split(basket, ",")
+
+
 def basket_is_valid(basket: Column) -> Column:
-    """Every comma-separated item has the item shape (one regex over the whole basket)."""
-    return basket.rlike(BASKET_PATTERN)
+    """Every comma-separated item has the item shape: the same test parse_item applies."""
+    return F.forall(_items(basket), lambda item: F.trim(item).rlike(ITEM_PATTERN))
 
 
 def items_total(basket: Column) -> Column:
-    """Sum of the item prices of a valid basket."""
-    prices = F.regexp_extract_all(basket, F.lit(ITEM_PRICE), F.lit(1))
+    """Sum of the item prices of a valid basket (the price group of ITEM_PATTERN)."""
     return F.aggregate(
-        prices,
+        _items(basket),
         F.lit(0).cast(SUM_MONEY),
-        lambda acc, price: (acc + price.cast(MONEY)).cast(SUM_MONEY),
+        lambda acc, item: (acc + F.regexp_extract(F.trim(item), ITEM_PATTERN, 4).cast(MONEY)).cast(
+            SUM_MONEY
+        ),
     )
 
 
