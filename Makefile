@@ -19,7 +19,7 @@ START ?= 2026-11-02
 SEED ?= 42
 PROCESS_DATE ?= all
 
-.PHONY: help setup run test lint tf-check package clean soak bench
+.PHONY: help setup run test lint tf-check package clean soak bench stream
 
 help:
 	@echo "make run      - set up, generate sample data if none, run the nightly job locally"
@@ -76,3 +76,9 @@ TRANSACTIONS ?= 1000000
 COMPARE ?= --compare
 bench: $(STAMP)
 	$(CAFE) bench --transactions $(TRANSACTIONS) $(COMPARE) --out $(DATA)/bench.json
+
+# make stream: moto's Kinesis on 127.0.0.1, replay at RATE records/s, the streaming job
+RATE ?= 2000
+WINDOW ?= 10
+stream: $(STAMP)
+	$(CAFE) stream-demo --rate $(RATE) --window $(WINDOW) --lake $(LAKE) --warehouse_url $(WAREHOUSE_URL)

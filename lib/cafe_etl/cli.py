@@ -18,6 +18,29 @@ from cafe_etl.runtime import UsageError
 DEFAULT_JOB_NAME = "cafe-etl-nightly-local"
 
 
+def _stream(argv: Sequence[str]) -> int:
+    from cafe_etl import jobs
+
+    argv = list(argv)
+    if "--JOB_NAME" not in argv:
+        argv += ["--JOB_NAME", "cafe-etl-stream-local"]
+    return jobs.stream(["cafe-etl stream", *argv])
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from cafe_etl import replay
+
+    replay.run_replay(args)
+    return 0
+
+
+def _stream_demo(args: argparse.Namespace) -> int:
+    from cafe_etl import replay
+
+    replay.run_demo(args)
+    return 0
+
+
 def _batch(argv: Sequence[str]) -> int:
     from cafe_etl import jobs
 
@@ -122,6 +145,20 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
 
+    sub.add_parser(
+        "stream",
+        help="run the streaming job locally (same options as glue_jobs/kinesis_stream.py)",
+        add_help=False,
+    )
+    from cafe_etl import replay
+
+    replay_parser = sub.add_parser("replay", help="send raw rows to a Kinesis stream")
+    replay.add_replay_arguments(replay_parser)
+    replay_parser.set_defaults(func=_replay)
+    demo = sub.add_parser("stream-demo", help="moto Kinesis + replay + streaming job")
+    replay.add_demo_arguments(demo)
+    demo.set_defaults(func=_stream_demo)
+
     query = sub.add_parser("query", help="run SQL on the warehouse, print CSV with a header")
     query.add_argument("--warehouse_url", required=True)
     query.add_argument("sql")
@@ -153,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["batch"]:
         return _batch(argv[1:])
+    if argv[:1] == ["stream"]:
+        return _stream(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

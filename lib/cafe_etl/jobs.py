@@ -27,6 +27,20 @@ NIGHTLY_OPTIONAL_ARGS = {
 }
 
 
+# The streaming job's arguments; glue_jobs/kinesis_stream.py declares the same literals.
+STREAM_REQUIRED_ARGS = ("JOB_NAME", "stream_name", "lake_uri", "warehouse_url", "checkpoint_uri")
+STREAM_OPTIONAL_ARGS = {
+    "window_seconds": "30",
+    "kinesis_endpoint_url": None,
+    "stop_after_idle_seconds": None,
+    "starting_position": "TRIM_HORIZON",
+    "hash_salt_secret_id": None,
+    "hash_salt": None,
+    "redshift_copy_role_arn": None,
+    "aws_region": None,
+}
+
+
 def scrub(text: str) -> str:
     """Mask card-number-like digit runs in a message before it is logged."""
     from cafe_etl.scanner import CARD_PATTERN
@@ -78,3 +92,25 @@ def nightly(argv: Sequence[str]) -> int:
     return run_job(
         argv, NIGHTLY_REQUIRED_ARGS, NIGHTLY_OPTIONAL_ARGS, run_batch, check_nightly_args
     )
+
+
+def check_stream_args(args: dict) -> None:
+    from cafe_etl.warehouse import check_url
+
+    check_url(args["warehouse_url"])
+    for name in ("window_seconds", "stop_after_idle_seconds"):
+        value = args.get(name)
+        if value is not None:
+            try:
+                if float(value) <= 0:
+                    raise ValueError
+            except ValueError:
+                raise UsageError(f"--{name} must be a positive number of seconds") from None
+    if (args.get("starting_position") or "TRIM_HORIZON") not in ("TRIM_HORIZON", "LATEST"):
+        raise UsageError("--starting_position must be TRIM_HORIZON or LATEST")
+
+
+def stream(argv: Sequence[str]) -> int:
+    from cafe_etl.stream import run_stream
+
+    return run_job(argv, STREAM_REQUIRED_ARGS, STREAM_OPTIONAL_ARGS, run_stream, check_stream_args)

@@ -54,7 +54,12 @@ ROW_REASONS: tuple[str, ...] = (
     "total_mismatch",
 )
 FILE_REASON_UNREADABLE = "unreadable_file"
-QUARANTINE_REASONS: tuple[str, ...] = ROW_REASONS + (FILE_REASON_UNREADABLE,)
+# A Kinesis record that is not JSON, or neither an array nor an object.
+STREAM_REASON_MALFORMED = "malformed_record"
+QUARANTINE_REASONS: tuple[str, ...] = ROW_REASONS + (
+    FILE_REASON_UNREADABLE,
+    STREAM_REASON_MALFORMED,
+)
 
 PAYMENT_METHODS: tuple[str, ...] = ("CASH", "CARD")
 SIZES: tuple[str, ...] = ("Regular", "Large")

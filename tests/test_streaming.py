@@ -1,0 +1,225 @@
+"""The streaming job against moto's Kinesis server on loopback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+import psycopg
+import pytest
+from cafe_etl import jobs, pipeline, replay, stream
+from cafe_etl.runtime import Runtime
+from conftest import TEST_SALT
+from corpus import write_corpus
+from helpers import lake_rows, warehouse_dump
+
+GOOD = [
+    "01/03/2021 09:00",
+    "Leeds",
+    "Joe Bloggs",
+    "Large Latte - 2.45, Cortado - 2.05",
+    "4.50",
+    "CARD",
+    "5494173772652516",
+]
+
+
+@pytest.fixture(scope="module")
+def kinesis():
+    from moto.server import ThreadedMotoServer
+
+    for key, value in (
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_DEFAULT_REGION", "eu-west-2"),
+    ):
+        os.environ.setdefault(key, value)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def stream_name(kinesis, request):
+    name = "t-" + request.node.name[-40:].replace("[", "-").replace("]", "")
+    replay.create_stream(replay._client(kinesis), name, 2)
+    return name
+
+
+def put(kinesis, name, records):
+    client = replay._client(kinesis)
+    for i in range(0, len(records), 500):
+        chunk = records[i : i + 500]
+        client.put_records(
+            StreamName=name,
+            Records=[
+                {
+                    "Data": r if isinstance(r, bytes) else json.dumps(r).encode(),
+                    "PartitionKey": str(i + j),
+                }
+                for j, r in enumerate(chunk)
+            ],
+        )
+
+
+def consume(spark, kinesis, name, lake, url, checkpoint, batch_cls=stream.MicroBatch):
+    batch = batch_cls(spark, "stream-test", name, str(lake), url, TEST_SALT)
+    driver = stream.LocalKinesisDriver(
+        spark=spark,
+        client=replay._client(kinesis),
+        stream_name=name,
+        batch=batch,
+        checkpoint=stream.Checkpoint(spark, str(checkpoint)),
+        window_seconds=1.0,
+        stop_after_idle_seconds=2.0,
+    )
+    return driver.run()
+
+
+def rows_of(n):
+    return [
+        [
+            f"01/03/2021 {9 + i // 60:02d}:{i % 60:02d}",
+            "Leeds",
+            f"Person {i}",
+            "Cortado - 2.05",
+            "2.05",
+            "CASH",
+            "",
+        ]
+        for i in range(n)
+    ]
+
+
+def test_n_records_make_n_transactions_and_malformed_are_quarantined(
+    spark, kinesis, stream_name, tmp_path, warehouse_url
+):
+    records = rows_of(120) + [b"not json", b'"a string"', {"timestamp": "x"}]
+    records.append(
+        dict(
+            zip(
+                (
+                    "timestamp",
+                    "store",
+                    "customer_name",
+                    "basket_items",
+                    "total_price",
+                    "cash_or_card",
+                    "card_number",
+                ),
+                GOOD,
+                strict=True,
+            )
+        )
+    )
+    put(kinesis, stream_name, records)
+    summary = consume(
+        spark, kinesis, stream_name, tmp_path / "lake", warehouse_url, tmp_path / "ckpt"
+    )
+    assert summary["records"] == 124
+    assert summary["transactions"] == 121  # 120 arrays + 1 object with the 2022 names
+    assert summary["quarantined"] == 3
+    with psycopg.connect(warehouse_url) as conn:
+        n, sources = conn.execute(
+            "SELECT count(*), array_agg(DISTINCT source) FROM cafe.fact_transaction"
+        ).fetchone()
+    assert (n, sources) == (121, ["stream"])
+    reasons = sorted(q["reason"] for q in lake_rows(tmp_path / "lake", "quarantine"))
+    assert reasons == ["malformed_record", "malformed_record", "wrong_field_count"]
+    assert summary["latency_p95_seconds"] is not None
+
+
+def test_same_transaction_by_file_and_stream_is_one_row(
+    spark, kinesis, stream_name, tmp_path, warehouse_url
+):
+    raw, lake = write_corpus(tmp_path / "raw"), tmp_path / "lake"
+    args = {
+        "JOB_NAME": "t",
+        "raw_uri": str(raw),
+        "lake_uri": str(lake),
+        "warehouse_url": warehouse_url,
+        "process_date": "all",
+        "hash_salt": TEST_SALT,
+    }
+    pipeline.run_batch(Runtime(spark=spark, on_glue=False, job_name="t"), args)
+    before = warehouse_dump(warehouse_url)
+    put(kinesis, stream_name, list(replay.read_raw_rows(raw)))  # the whole corpus again
+    consume(spark, kinesis, stream_name, lake, warehouse_url, tmp_path / "ckpt")
+    assert warehouse_dump(warehouse_url) == before
+    assert len(lake_rows(lake, "transactions")) == len(before["fact_transaction"])
+
+
+class CrashAfterLoad(stream.MicroBatch):
+    """Dies after the warehouse committed, before the shard positions are saved."""
+
+    crashes = 1
+
+    def process(self, records, batch_id):
+        summary = super().process(records, batch_id)
+        if CrashAfterLoad.crashes:
+            CrashAfterLoad.crashes -= 1
+            raise KeyboardInterrupt("killed between load and checkpoint")
+        return summary
+
+
+class CrashDuringLoad(stream.MicroBatch):
+    """Dies inside the warehouse load transaction."""
+
+    crashes = 1
+
+    def __post_init__(self):
+        super().__post_init__()
+        original = self.warehouse.load
+
+        def load(*args, **kwargs):
+            if CrashDuringLoad.crashes:
+                CrashDuringLoad.crashes -= 1
+                kwargs["files"] = {
+                    k: v + ["/nonexistent/part.parquet"] for k, v in kwargs["files"].items()
+                }
+            return original(*args, **kwargs)
+
+        self.warehouse.load = load
+
+
+@pytest.mark.parametrize("crashing", [CrashAfterLoad, CrashDuringLoad])
+def test_consumer_killed_and_restarted_loses_and_doubles_nothing(
+    spark, kinesis, stream_name, tmp_path, warehouse_url, crashing
+):
+    put(kinesis, stream_name, rows_of(200))
+    lake, ckpt = tmp_path / "lake", tmp_path / "ckpt"
+    with pytest.raises((KeyboardInterrupt, OSError, FileNotFoundError)):
+        consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt, crashing)
+    pending = json.loads((ckpt / "positions.json").read_text())["pending"]
+    assert pending is not None  # the batch was not committed: it will be read again
+    consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt)
+    with psycopg.connect(warehouse_url) as conn:
+        assert conn.execute("SELECT count(*) FROM cafe.fact_transaction").fetchone()[0] == 200
+        assert conn.execute("SELECT count(*) FROM cafe.fact_basket_item").fetchone()[0] == 200
+    assert len(lake_rows(lake, "transactions")) == 200
+    assert len(lake_rows(lake, "basket_items")) == 200
+    # Running again over the same stream adds nothing.
+    before = warehouse_dump(warehouse_url)
+    consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt)
+    assert warehouse_dump(warehouse_url) == before
+
+
+def test_stream_script_declares_the_library_arguments():
+    from conftest import REPO
+    from test_jobs import script_constants
+
+    constants = script_constants(REPO / "glue_jobs" / "kinesis_stream.py")
+    assert constants["REQUIRED_ARGS"] == jobs.STREAM_REQUIRED_ARGS
+    assert constants["OPTIONAL_ARGS"] == jobs.STREAM_OPTIONAL_ARGS
+
+
+def test_glue_source_options_come_from_the_arguments():
+    options = stream.glue_source_options(
+        {"stream_name": "tills", "starting_position": "LATEST", "aws_region": "eu-west-2"}
+    )
+    assert options["streamName"] == "tills" and options["startingPosition"] == "LATEST"
+    assert options["endpointUrl"] == "https://kinesis.eu-west-2.amazonaws.com"
