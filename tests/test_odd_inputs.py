@@ -1,0 +1,103 @@
+"""Odd inputs: huge baskets, files of blank lines, Latin-1 exports, lake and URL mistakes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from cafe_etl import pipeline
+from cafe_etl.runtime import Runtime, UsageError
+from conftest import REPO, TEST_SALT, write_raw
+from helpers import lake_rows
+
+KEY = "2021/03/01/Leeds_01-03-2021_18-00-00.csv"
+
+
+def run(spark, raw, lake, url):
+    args = {
+        "JOB_NAME": "t",
+        "raw_uri": str(raw),
+        "lake_uri": str(lake),
+        "warehouse_url": url,
+        "process_date": "all",
+        "hash_salt": TEST_SALT,
+    }
+    return pipeline.run_batch(Runtime(spark=spark, on_glue=False, job_name="t"), args)
+
+
+def test_a_100kb_basket_loads_whole(spark, tmp_path, warehouse_url):
+    items = ["Large Latte - 2.45"] * 5100
+    basket = ", ".join(items)
+    assert len(basket) > 100_000
+    write_raw(
+        tmp_path / "raw",
+        KEY,
+        f'01/03/2021 09:00,Leeds,Big Order,"{basket}",{2.45 * 5100:.2f},CARD,4111111111111111\n',
+    )
+    summary = run(spark, tmp_path / "raw", tmp_path / "lake", warehouse_url)
+    assert (summary["transactions"], summary["basket_items"]) == (1, 5100)
+
+
+def test_a_file_of_a_million_blank_lines_is_zero_rows(spark, tmp_path, warehouse_url):
+    write_raw(
+        tmp_path / "raw",
+        KEY,
+        b"\n" * 1_000_000 + b"01/03/2021 09:00,Leeds,A B,Latte - 2.00,2.00,CASH,\n",
+    )
+    summary = run(spark, tmp_path / "raw", tmp_path / "lake", warehouse_url)
+    assert (summary["rows_read"], summary["transactions"], summary["quarantined"]) == (1, 1, 0)
+    row = lake_rows(tmp_path / "lake", "transactions")[0]
+    assert row["source_line"] == 1_000_001
+
+
+def test_latin1_export_is_quarantined_whole_with_a_reason(spark, tmp_path, warehouse_url):
+    text = "".join(
+        f"01/03/2021 09:{i:02d},Leeds,José Núñez,Latte - £2.00,£2.00,CASH,\n" for i in range(20)
+    )
+    write_raw(tmp_path / "raw", KEY, text.encode("latin-1"))
+    write_raw(
+        tmp_path / "raw",
+        "2021/03/01/York_01-03-2021_18-00-00.csv",
+        "01/03/2021 09:00,York,A B,Latte - 2.00,2.00,CASH,\n",
+    )
+    summary = run(spark, tmp_path / "raw", tmp_path / "lake", warehouse_url)
+    assert summary["quarantined_by_reason"] == {"unreadable_file": 1}
+    assert summary["failed_files"] == [KEY] and summary["transactions"] == 1
+
+
+def test_unwritable_lake_is_a_clear_error(spark, tmp_path, warehouse_url):
+    write_raw(tmp_path / "raw", KEY, "01/03/2021 09:00,Leeds,A B,Latte - 2.00,2.00,CASH,\n")
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    (lake / "_runs").write_text("a file where a folder must be")
+    with pytest.raises(UsageError, match="cannot write to the lake"):
+        run(spark, tmp_path / "raw", lake, warehouse_url)
+
+
+def test_unreachable_warehouse_is_one_line_and_exit_2(tmp_path):
+    write_raw(tmp_path / "raw", KEY, "01/03/2021 09:00,Leeds,A B,Latte - 2.00,2.00,CASH,\n")
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "glue_jobs" / "nightly_batch.py"),
+            "--JOB_NAME",
+            "j",
+            "--raw_uri",
+            str(tmp_path / "raw"),
+            "--lake_uri",
+            str(tmp_path / "lake"),
+            "--warehouse_url",
+            "postgresql://nobody@127.0.0.1:1/none",
+            "--process_date",
+            "all",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ},
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "cannot reach the warehouse" in done.stderr and "Traceback" not in done.stderr
