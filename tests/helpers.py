@@ -52,3 +52,20 @@ def personal_data_hits(texts: list[str], names: list[str], cards: list[str]) -> 
             if secret in text:
                 hits.append(f"{secret!r} in {text[:80]!r}")
     return hits
+
+
+def run_nightly(spark, raw, lake, url, process_date: str = "all") -> dict:
+    """The nightly pipeline in-process on the shared SparkSession, with the test salt."""
+    from cafe_etl import pipeline
+    from cafe_etl.runtime import Runtime
+    from conftest import TEST_SALT
+
+    args = {
+        "JOB_NAME": "test",
+        "raw_uri": str(raw),
+        "lake_uri": str(lake),
+        "warehouse_url": url,
+        "process_date": process_date,
+        "hash_salt": TEST_SALT,
+    }
+    return pipeline.run_batch(Runtime(spark=spark, on_glue=False, job_name="test"), args)

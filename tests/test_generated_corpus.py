@@ -6,10 +6,9 @@ import json
 from decimal import Decimal
 
 import psycopg
-from cafe_etl import cli, pipeline
-from cafe_etl.runtime import Runtime
+from cafe_etl import cli
 from cafe_etl.scanner import Scanner, names_from_raw
-from conftest import TEST_SALT
+from helpers import run_nightly
 
 
 def test_generated_corpus_matches_generator_truth(spark, tmp_path, warehouse_url):
@@ -37,15 +36,7 @@ def test_generated_corpus_matches_generator_truth(spark, tmp_path, warehouse_url
         == 0
     )
     truth = json.loads(truth_path.read_text())
-    args = {
-        "JOB_NAME": "t",
-        "raw_uri": str(raw),
-        "lake_uri": str(lake),
-        "warehouse_url": warehouse_url,
-        "process_date": "all",
-        "hash_salt": TEST_SALT,
-    }
-    summary = pipeline.run_batch(Runtime(spark=spark, on_glue=False, job_name="t"), args)
+    summary = run_nightly(spark, raw, lake, warehouse_url)
 
     assert summary["rows_read"] == truth["rows"] + truth["files_unreadable"]
     assert summary["transactions"] == truth["valid_transactions"]

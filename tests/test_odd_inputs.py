@@ -7,24 +7,14 @@ import subprocess
 import sys
 
 import pytest
-from cafe_etl import pipeline
-from cafe_etl.runtime import Runtime, UsageError
-from conftest import REPO, TEST_SALT, write_raw
-from helpers import lake_rows
+from cafe_etl.runtime import UsageError
+from conftest import REPO, write_raw
+from helpers import lake_rows, run_nightly
 
 KEY = "2021/03/01/Leeds_01-03-2021_18-00-00.csv"
 
 
-def run(spark, raw, lake, url):
-    args = {
-        "JOB_NAME": "t",
-        "raw_uri": str(raw),
-        "lake_uri": str(lake),
-        "warehouse_url": url,
-        "process_date": "all",
-        "hash_salt": TEST_SALT,
-    }
-    return pipeline.run_batch(Runtime(spark=spark, on_glue=False, job_name="t"), args)
+run = run_nightly
 
 
 def test_a_100kb_basket_loads_whole(spark, tmp_path, warehouse_url):

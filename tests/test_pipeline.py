@@ -6,30 +6,18 @@ from decimal import Decimal
 
 import psycopg
 import pytest
-from cafe_etl import pipeline
-from cafe_etl.runtime import Runtime
 from cafe_etl.warehouse import sql
-from conftest import TEST_SALT
 from corpus import CARDS, EXPECTED, NAMES, write_corpus
 from helpers import (
     lake_files,
     lake_rows,
     personal_data_hits,
+    run_nightly,
     warehouse_dump,
     warehouse_text,
 )
 
-
-def run(spark, raw, lake, url, process_date="all"):
-    args = {
-        "JOB_NAME": "test",
-        "raw_uri": str(raw),
-        "lake_uri": str(lake),
-        "warehouse_url": url,
-        "process_date": process_date,
-        "hash_salt": TEST_SALT,
-    }
-    return pipeline.run_batch(Runtime(spark=spark, on_glue=False, job_name="test"), args)
+run = run_nightly
 
 
 @pytest.fixture

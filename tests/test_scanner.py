@@ -5,11 +5,10 @@ from __future__ import annotations
 import psycopg
 import pyarrow as pa
 import pyarrow.parquet as pq
-from cafe_etl import cli, pipeline
-from cafe_etl.runtime import Runtime
+from cafe_etl import cli
 from cafe_etl.scanner import Scanner, card_numbers, luhn_valid, names_from_raw
-from conftest import TEST_SALT
 from corpus import CARDS, NAMES, write_corpus
+from helpers import run_nightly
 
 
 def test_card_number_shapes():
@@ -33,15 +32,7 @@ def test_scan_finds_planted_data_and_nothing_after_a_clean_run(
 ):
     raw = write_corpus(tmp_path / "raw")
     lake = tmp_path / "lake"
-    args = {
-        "JOB_NAME": "t",
-        "raw_uri": str(raw),
-        "lake_uri": str(lake),
-        "warehouse_url": warehouse_url,
-        "process_date": "all",
-        "hash_salt": TEST_SALT,
-    }
-    pipeline.run_batch(Runtime(spark=spark, on_glue=False, job_name="t"), args)
+    run_nightly(spark, raw, lake, warehouse_url)
     argv = [
         "scan-pii",
         "--lake_uri",

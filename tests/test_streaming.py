@@ -8,11 +8,10 @@ import os
 
 import psycopg
 import pytest
-from cafe_etl import jobs, pipeline, replay, stream
-from cafe_etl.runtime import Runtime
+from cafe_etl import jobs, replay, stream
 from conftest import TEST_SALT
 from corpus import write_corpus
-from helpers import lake_rows, warehouse_dump
+from helpers import lake_rows, run_nightly, warehouse_dump
 
 GOOD = [
     "01/03/2021 09:00",
@@ -137,15 +136,7 @@ def test_same_transaction_by_file_and_stream_is_one_row(
     spark, kinesis, stream_name, tmp_path, warehouse_url
 ):
     raw, lake = write_corpus(tmp_path / "raw"), tmp_path / "lake"
-    args = {
-        "JOB_NAME": "t",
-        "raw_uri": str(raw),
-        "lake_uri": str(lake),
-        "warehouse_url": warehouse_url,
-        "process_date": "all",
-        "hash_salt": TEST_SALT,
-    }
-    pipeline.run_batch(Runtime(spark=spark, on_glue=False, job_name="t"), args)
+    run_nightly(spark, raw, lake, warehouse_url)
     before = warehouse_dump(warehouse_url)
     put(kinesis, stream_name, list(replay.read_raw_rows(raw)))  # the whole corpus again
     consume(spark, kinesis, stream_name, lake, warehouse_url, tmp_path / "ckpt")
