@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -136,6 +137,20 @@ def run_replay(args: argparse.Namespace) -> dict:
     return result
 
 
+def _wait_for(endpoint: str, seconds: float = 30) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(endpoint + "/moto-api/", timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"moto's server did not start at {endpoint}") from None
+            time.sleep(0.2)
+
+
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--raw", default=".local/stream-raw")
     parser.add_argument("--branches", type=int, default=40)
@@ -151,8 +166,6 @@ def run_demo(args: argparse.Namespace) -> dict:
     import logging
     import threading
 
-    from moto.server import ThreadedMotoServer
-
     from cafe_etl import generate
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per moto request
@@ -160,10 +173,18 @@ def run_demo(args: argparse.Namespace) -> dict:
     raw = Path(args.raw)
     if not raw.exists():
         generate.generate(raw, args.branches, 1, generate.dt.date(2026, 11, 9), 5, args.per_branch)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+    # moto's server in its own process, on loopback: the producer and the server do not
+    # share one interpreter's lock, so the replay rate is the producer's, not moto's.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    _wait_for(endpoint)
     client = _client(endpoint)
     stream = f"till-transactions-{int(time.time())}"
     create_stream(client, stream, 2)
@@ -204,7 +225,8 @@ def run_demo(args: argparse.Namespace) -> dict:
     producer.start()
     out, _ = job.communicate()
     producer.join()
-    server.stop()
+    server.terminate()
+    server.wait(timeout=30)
     if job.returncode != 0:
         raise SystemExit(f"stream-demo: the streaming job failed (exit {job.returncode})")
     summary = json.loads(out.strip().splitlines()[-1])

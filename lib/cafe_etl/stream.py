@@ -121,6 +121,7 @@ class MicroBatch:
         summary: dict = {"run_id": run_id, "batch_id": batch_id, "source": "stream"}
         processed = None
         try:
+            records = records.persist()
             rows, malformed = records_to_raw_rows(records, self.stream_name)
             n_records = records.count()
             processed = pipeline.process_rows(self.spark, rows, self.salt)
@@ -141,6 +142,7 @@ class MicroBatch:
             pipeline._record_failure(self.warehouse, run_id, summary)
             raise
         finally:
+            records.unpersist()
             if processed is not None:
                 processed.unpersist()
         summary["seconds"] = round(time.monotonic() - started, 3)
