@@ -69,7 +69,9 @@ def run_batch(runtime: Runtime, args: dict) -> dict:
     salt = resolve_salt(args, runtime.on_glue)
     redact_in_plans(spark, salt)
 
-    warehouse = open_warehouse(args["warehouse_url"])
+    warehouse = open_warehouse(
+        args["warehouse_url"], args.get("redshift_copy_role_arn"), args.get("aws_region")
+    )
     lake_uri = lake.normalise_uri(args["lake_uri"])
     with watch.stage("preflight"):
         warehouse.ensure_schema()

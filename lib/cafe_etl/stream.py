@@ -106,11 +106,13 @@ class MicroBatch:
     lake_uri: str
     warehouse_url: str
     salt: str
+    copy_role_arn: str | None = None
+    region: str | None = None
     totals: dict = field(default_factory=lambda: {"batches": 0, "records": 0})
 
     def __post_init__(self) -> None:
         self.lake_uri = lake.normalise_uri(self.lake_uri)
-        self.warehouse = open_warehouse(self.warehouse_url)
+        self.warehouse = open_warehouse(self.warehouse_url, self.copy_role_arn, self.region)
         self.warehouse.ensure_schema()
 
     def process(self, records: DataFrame, batch_id: int) -> dict:
@@ -465,7 +467,14 @@ def run_stream(runtime: Runtime, args: dict) -> dict:
     if window <= 0:
         raise UsageError("--window_seconds must be positive")
     batch = MicroBatch(
-        spark, runtime.job_name, args["stream_name"], args["lake_uri"], args["warehouse_url"], salt
+        spark,
+        runtime.job_name,
+        args["stream_name"],
+        args["lake_uri"],
+        args["warehouse_url"],
+        salt,
+        args.get("redshift_copy_role_arn"),
+        args.get("aws_region"),
     )
     if runtime.on_glue and not args.get("kinesis_endpoint_url"):
         return _run_on_glue(runtime, args, batch, window)

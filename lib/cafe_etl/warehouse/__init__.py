@@ -20,7 +20,7 @@ def check_url(url: str) -> str:
     return scheme
 
 
-def open_warehouse(url: str):
+def open_warehouse(url: str, copy_role_arn: str | None = None, region: str | None = None):
     """The loader for a --warehouse_url: PostgreSQL (any, or embedded) or Redshift."""
     scheme = check_url(url)
     if scheme in ("postgresql", "postgres", "embedded"):
@@ -28,8 +28,7 @@ def open_warehouse(url: str):
 
         return PostgresWarehouse(url)
     if scheme == "redshift":
-        raise UsageError(
-            "redshift:// warehouses are not supported by this version yet; "
-            "use postgresql://… or embedded://DIR"
-        )
+        from cafe_etl.warehouse.redshift import RedshiftWarehouse
+
+        return RedshiftWarehouse(url, copy_role_arn=copy_role_arn, region=region)
     raise AssertionError(scheme)  # check_url admits only the schemes above

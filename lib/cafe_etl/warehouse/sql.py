@@ -101,11 +101,11 @@ def merge_statements(source: str) -> list[str]:
 WHEN MATCHED THEN UPDATE SET branch_name = s.branch_name, region = s.region
 WHEN NOT MATCHED THEN INSERT (branch_id, branch_name, region)
     VALUES (s.branch_id, s.branch_name, s.region)""",
-        f"""MERGE INTO {DIM_PRODUCT.qualified} USING (
-    SELECT DISTINCT product_id, product_name, size, flavour FROM {STG_BASKET_ITEM}
-) AS s ON {DIM_PRODUCT.qualified}.product_id = s.product_id
-WHEN NOT MATCHED THEN INSERT (product_id, product_name, size, flavour)
-    VALUES (s.product_id, s.product_name, s.size, s.flavour)""",
+        # Insert-only steps are INSERT … WHERE NOT EXISTS: Redshift's MERGE needs both a
+        # MATCHED and a NOT MATCHED clause.
+        f"""INSERT INTO {DIM_PRODUCT.qualified} (product_id, product_name, size, flavour)
+SELECT DISTINCT s.product_id, s.product_name, s.size, s.flavour FROM {STG_BASKET_ITEM} s
+WHERE NOT EXISTS (SELECT 1 FROM {DIM_PRODUCT.qualified} p WHERE p.product_id = s.product_id)""",
     ]
     if source == "batch":
         gone = f"""SELECT f.transaction_id FROM {t} f
