@@ -29,6 +29,7 @@ help:
 	@echo "make package  - build the library wheel Terraform uploads (dist/)"
 	@echo "make bench    - time the nightly job on 1M generated transactions (TRANSACTIONS=N)"
 	@echo "make soak     - the property-based tests with many more examples"
+	@echo "make stream   - the streaming job on a local Kinesis (moto), with throughput and latency"
 
 # The virtualenv is rebuilt only when pyproject.toml changes.
 $(STAMP): pyproject.toml
