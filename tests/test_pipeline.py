@@ -54,10 +54,14 @@ def test_corpus_with_every_variant_loads_exactly_the_valid_rows(spark, corpus, w
         ).fetchone()
         regions = dict(conn.execute("SELECT branch_name, region FROM cafe.dim_branch").fetchall())
         status = conn.execute("SELECT status FROM cafe.etl_run").fetchall()
+        view_revenue = conn.execute(
+            "SELECT sum(revenue) FROM cafe.v_daily_branch_sales"
+        ).fetchone()[0]
     assert (n, revenue) == (EXPECTED["transactions"], EXPECTED["revenue"])
     assert (items, item_revenue) == (EXPECTED["basket_items"], EXPECTED["revenue"])
     assert regions == EXPECTED["regions"]
     assert status == [("succeeded",)]
+    assert view_revenue == revenue  # the trend view adds up to the facts, to the penny
 
     quarantine = lake_rows(lake, "quarantine")
     assert sorted(q["reason"] for q in quarantine) == sorted(

@@ -18,6 +18,7 @@ from cafe_etl.warehouse.model import (
     TABLES,
     Table,
 )
+from cafe_etl.warehouse.views import view_ddl
 
 POSTGRES = "postgres"
 REDSHIFT = "redshift"
@@ -60,6 +61,7 @@ def schema_ddl(dialect: str) -> list[str]:
     """Idempotent DDL for the whole warehouse, in dependency order."""
     statements = [f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"]
     statements += [create_table(t, dialect) for t in TABLES]
+    statements += view_ddl()
     if dialect == POSTGRES:
         # The batch replace and the trend views filter facts by day.
         statements.append(

@@ -1,0 +1,78 @@
+"""Trend views in schema `cafe`, one SQL text each, valid in PostgreSQL and Redshift.
+
+Only functions both dialects share are used (EXTRACT(DOW|HOUR), DATE_TRUNC('week'), LAG),
+so one definition serves both; tests run them on PostgreSQL and parse them as Redshift.
+"""
+
+from __future__ import annotations
+
+from cafe_etl.warehouse.model import (
+    DIM_BRANCH,
+    DIM_PRODUCT,
+    FACT_BASKET_ITEM,
+    FACT_TRANSACTION,
+    SCHEMA,
+)
+
+_FACTS = (
+    f"{FACT_TRANSACTION.qualified} f JOIN {DIM_BRANCH.qualified} b ON b.branch_id = f.branch_id"
+)
+
+VIEWS: dict[str, str] = {
+    # Revenue, footfall and basket value per branch per day.
+    "v_daily_branch_sales": f"""
+SELECT f.sale_date, b.branch_name, b.region,
+       COUNT(*) AS transactions,
+       SUM(f.total_amount) AS revenue,
+       CAST(AVG(f.total_amount) AS DECIMAL(10,2)) AS avg_basket_value
+FROM {_FACTS}
+GROUP BY f.sale_date, b.branch_name, b.region""",
+    # What sells where: items and revenue per product and size per region.
+    "v_region_product_sales": f"""
+SELECT b.region, p.product_name, p.size,
+       COUNT(*) AS items_sold,
+       SUM(i.unit_price) AS revenue
+FROM {FACT_BASKET_ITEM.qualified} i
+JOIN {FACT_TRANSACTION.qualified} f ON f.transaction_id = i.transaction_id
+JOIN {DIM_BRANCH.qualified} b ON b.branch_id = f.branch_id
+JOIN {DIM_PRODUCT.qualified} p ON p.product_id = i.product_id
+GROUP BY b.region, p.product_name, p.size""",
+    # When customers come: day of week (0 = Sunday) by hour.
+    "v_hourly_sales": f"""
+SELECT b.branch_name, b.region,
+       CAST(EXTRACT(DOW FROM f.sold_at) AS INTEGER) AS day_of_week,
+       CAST(EXTRACT(HOUR FROM f.sold_at) AS INTEGER) AS hour_of_day,
+       COUNT(*) AS transactions,
+       SUM(f.total_amount) AS revenue
+FROM {_FACTS}
+GROUP BY b.branch_name, b.region, EXTRACT(DOW FROM f.sold_at), EXTRACT(HOUR FROM f.sold_at)""",
+    # Cash or card, per region per day.
+    "v_payment_mix": f"""
+SELECT f.sale_date, b.region, f.payment_method,
+       COUNT(*) AS transactions,
+       SUM(f.total_amount) AS revenue
+FROM {_FACTS}
+GROUP BY f.sale_date, b.region, f.payment_method""",
+    # Growing or declining: each branch's weekly revenue against the week before.
+    "v_branch_weekly_growth": f"""
+SELECT branch_name, region, week_start, revenue,
+       LAG(revenue) OVER (PARTITION BY branch_name, region ORDER BY week_start)
+           AS previous_week_revenue,
+       CASE WHEN LAG(revenue) OVER (PARTITION BY branch_name, region ORDER BY week_start) > 0
+            THEN CAST(ROUND(100.0 * (revenue - LAG(revenue) OVER (
+                     PARTITION BY branch_name, region ORDER BY week_start))
+                 / LAG(revenue) OVER (PARTITION BY branch_name, region ORDER BY week_start), 2)
+                 AS DECIMAL(10,2))
+       END AS growth_pct
+FROM (
+    SELECT b.branch_name, b.region,
+           CAST(DATE_TRUNC('week', f.sale_date) AS DATE) AS week_start,
+           SUM(f.total_amount) AS revenue
+    FROM {_FACTS}
+    GROUP BY b.branch_name, b.region, CAST(DATE_TRUNC('week', f.sale_date) AS DATE)
+) weekly""",
+}
+
+
+def view_ddl() -> list[str]:
+    return [f"CREATE OR REPLACE VIEW {SCHEMA}.{name} AS{body}" for name, body in VIEWS.items()]
