@@ -19,7 +19,7 @@ START ?= 2026-11-02
 SEED ?= 42
 PROCESS_DATE ?= all
 
-.PHONY: help setup run test lint tf-check package clean soak bench stream
+.PHONY: help setup run test lint tf-check package clean soak bench stream chromium
 
 help:
 	@echo "make run      - set up, generate sample data if none, run the nightly job locally"
@@ -50,8 +50,15 @@ run: $(STAMP) | $(RAW)
 		--process_date $(PROCESS_DATE) | tee $(DATA)/last_run.json | tail -n 1 \
 		| $(PY) -m json.tool
 	$(CAFE) trends --warehouse_url $(WAREHOUSE_URL)
+	$(CAFE) report --warehouse_url $(WAREHOUSE_URL) --out $(DATA)/report.html
 
-test: $(STAMP)
+# The report's render test needs headless Chromium (Debian's package); as root, install it.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| { echo "make test needs Debian's chromium package for the report render test"; exit 1; }
+
+test: $(STAMP) chromium
 	$(PY) -m pytest
 
 tf-check: $(STAMP)
