@@ -9,19 +9,11 @@ import os
 import psycopg
 import pytest
 from cafe_etl import jobs, replay, stream
+from cafe_etl.schema import HEADER_ALIASES
 from conftest import TEST_SALT
 from corpus import write_corpus
 from helpers import lake_rows, run_nightly, warehouse_dump
-
-GOOD = [
-    "01/03/2021 09:00",
-    "Leeds",
-    "Joe Bloggs",
-    "Large Latte - 2.45, Cortado - 2.05",
-    "4.50",
-    "CARD",
-    "5494173772652516",
-]
+from test_transform import GOOD
 
 
 @pytest.fixture(scope="module")
@@ -101,15 +93,7 @@ def test_n_records_make_n_transactions_and_malformed_are_quarantined(
     records.append(
         dict(
             zip(
-                (
-                    "timestamp",
-                    "store",
-                    "customer_name",
-                    "basket_items",
-                    "total_price",
-                    "cash_or_card",
-                    "card_number",
-                ),
+                HEADER_ALIASES["2022"],
                 GOOD,
                 strict=True,
             )
