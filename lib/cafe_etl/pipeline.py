@@ -201,7 +201,7 @@ def process_rows(spark: SparkSession, raw_rows: DataFrame, salt: str) -> Process
     counts read them more than once. Only figures reach the driver.
     """
     validated = raw_rows.transform(transform.validate(salt, reference.towns_frame(spark)))
-    validated = validated.persist(StorageLevel.MEMORY_AND_DISK)
+    validated = validated.persist(StorageLevel.MEMORY_AND_DISK_DESER)
     by_reason = {
         r["reason"]: r["n"]
         for r in validated.groupBy("reason").agg(F.count(F.lit(1)).alias("n")).collect()
@@ -209,7 +209,7 @@ def process_rows(spark: SparkSession, raw_rows: DataFrame, salt: str) -> Process
     valid_rows = by_reason.get(None, 0)
     files_per_day = 1 + valid_rows // ROWS_PER_LAKE_FILE
     unique = transform.unique_transactions(validated, files_per_day)
-    unique = unique.persist(StorageLevel.MEMORY_AND_DISK)
+    unique = unique.persist(StorageLevel.MEMORY_AND_DISK_DESER)
     unknown_branch = F.when(F.col("region") == UNKNOWN_REGION, F.col("branch_name"))
     facts = unique.agg(
         F.count(F.lit(1)).alias("transactions"),

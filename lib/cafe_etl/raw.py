@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -102,16 +103,6 @@ def list_raw_files(spark: SparkSession, raw_uri: str, process_date: str | None) 
     return files
 
 
-def source_key(path_col: Column) -> Column:
-    """`YYYY/MM/DD/<file>` when the path follows the raw layout, else the file name."""
-    key = F.regexp_extract(path_col, _KEY_PATTERN, 1)
-    return F.when(key != "", key).otherwise(F.regexp_extract(path_col, r"([^/]+)$", 1))
-
-
-def file_date_of(key_col: Column) -> Column:
-    return F.to_date(F.regexp_extract(key_col, r"^(\d{4}/\d{2}/\d{2})/", 1), "yyyy/MM/dd")
-
-
 @dataclass
 class Extracted:
     """The raw files of a run, read once: rows to transform and what could not be read."""
@@ -136,19 +127,26 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
         empty = spark.createDataFrame([], RAW_ROW_SCHEMA)
         none = spark.createDataFrame([], "source_file string, file_date date")
         return Extracted(empty, empty, none, [], 0)
+    # Per row only cheap columns: the file's path as Spark gives it, the split, an id and
+    # the text. The path's key and day are worked out once per file, on the driver.
+    # The text source hands over the file's bytes as they are; decoding them turns bytes
+    # that are not UTF-8 into U+FFFD, which the file health check counts below.
+    value = F.decode(F.col("value").cast("binary"), "UTF-8")
     lines = (
         spark.read.text([f.path for f in files])
         .select(
-            source_key(_decoded_path(F.col("_metadata.file_path"))).alias("source_file"),
+            F.col("_metadata.file_path").alias("path"),
             F.col("_metadata.file_block_start").alias("block_start"),
             F.monotonically_increasing_id().alias("row_id"),
-            F.regexp_replace(F.col("value"), "^" + BOM, "").alias("text"),
+            F.when(value.startswith(BOM), F.substring(value, 2, 2**31 - 1))
+            .otherwise(value)
+            .alias("text"),
         )
-        .persist(StorageLevel.MEMORY_AND_DISK)
+        .persist(StorageLevel.MEMORY_AND_DISK_DESER)
     )
     flagged = lines.select("*", *_line_flags(F.col("text")))
     splits = (
-        flagged.groupBy("source_file", "block_start")
+        flagged.groupBy("path", "block_start")
         .agg(
             F.min("row_id").alias("first_row_id"),
             F.count(F.lit(1)).alias("lines"),
@@ -159,34 +157,38 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
         )
         .collect()
     )
-    health = _file_health(splits, files)
+    keys = {s.path: _key_of(_uri_to_path(s.path)) for s in splits}
+    health = _file_health(splits, keys, files)
     offsets = spark.createDataFrame(
         [
             (
-                s.source_file,
+                s.path,
                 s.block_start,
                 s.first_row_id,
-                health.lines_before[(s.source_file, s.block_start)],
+                health.lines_before[(s.path, s.block_start)],
+                keys[s.path],
+                _day_of(keys[s.path]),
             )
             for s in splits
+            if keys[s.path] not in health.unreadable
         ],
-        "source_file string, block_start long, first_row_id long, lines_before long",
+        "path string, block_start long, first_row_id long, lines_before long, "
+        "source_file string, file_date date",
     )
-    numbered = flagged.join(F.broadcast(offsets), ["source_file", "block_start"]).select(
+    numbered = flagged.join(F.broadcast(offsets), ["path", "block_start"]).select(
         "source_file",
+        "file_date",
         (F.col("lines_before") + F.col("row_id") - F.col("first_row_id") + 1).alias("line_number"),
         "text",
         "is_blank",
         "header_like",
     )
     data = numbered.where(
-        ~F.col("is_blank")
-        & ~((F.col("line_number") == 1) & F.col("header_like"))
-        & ~F.col("source_file").isin(health.unreadable)
+        ~F.col("is_blank") & ~((F.col("line_number") == 1) & F.col("header_like"))
     )
     unreadable = spark.createDataFrame(
-        [(k,) for k in health.unreadable], "source_file string"
-    ).select("source_file", file_date_of(F.col("source_file")).alias("file_date"))
+        [(k, _day_of(k)) for k in health.unreadable], "source_file string, file_date date"
+    )
     return Extracted(
         lines=lines,
         rows=parse_rows(data),
@@ -198,9 +200,17 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
 
 def _line_flags(text: Column) -> list[Column]:
     first_field = F.lower(F.trim(F.regexp_extract(text, r'^\s*"?([^,"]*)', 1)))
+    # Cheap tests first: a data row starts with a digit (its timestamp), a blank line is
+    # empty or starts with a space; the regex and the trim run only for the other lines.
+    starts_with_digit = F.substring(text, 1, 1).between("0", "9")
     return [
-        (F.trim(text) == "").alias("is_blank"),
-        (first_field == "timestamp").alias("header_like"),  # a header only on line 1
+        F.when(text == "", True)
+        .when(text.startswith(" "), F.trim(text) == "")
+        .otherwise(False)
+        .alias("is_blank"),
+        F.when(starts_with_digit, False)
+        .otherwise(first_field == "timestamp")
+        .alias("header_like"),  # a header only on line 1
         text.contains("\u0000").alias("has_nul"),
         text.contains(REPLACEMENT_CHAR).alias("has_bad_bytes"),
     ]
@@ -213,7 +223,7 @@ class _Health:
     data_rows: int
 
 
-def _file_health(splits: list, files: list[RawFile]) -> _Health:
+def _file_health(splits: list, keys: dict[str, str], files: list[RawFile]) -> _Health:
     """Per file, from its splits: line offsets, data rows, and whether it is text at all.
 
     A file is unreadable when it holds NUL bytes (binary), when most of its non-blank
@@ -223,7 +233,7 @@ def _file_health(splits: list, files: list[RawFile]) -> _Health:
     """
     by_file: dict[str, list] = {}
     for split in splits:
-        by_file.setdefault(split.source_file, []).append(split)
+        by_file.setdefault(keys[split.path], []).append(split)
     lines_before: dict[tuple[str, int], int] = {}
     unreadable: list[str] = []
     data_rows = 0
@@ -231,7 +241,7 @@ def _file_health(splits: list, files: list[RawFile]) -> _Health:
         parts.sort(key=lambda p: p.block_start)
         seen = 0
         for part in parts:
-            lines_before[(key, part.block_start)] = seen
+            lines_before[(part.path, part.block_start)] = seen
             seen += part.lines
         non_blank = sum(p.lines - p.blank for p in parts)
         bad = sum(p.bad for p in parts)
@@ -247,10 +257,20 @@ def _file_health(splits: list, files: list[RawFile]) -> _Health:
     return _Health(lines_before, sorted(unreadable), data_rows)
 
 
-def _decoded_path(uri: Column) -> Column:
-    """_metadata.file_path is a URI (`Milton%20Keynes_…`); keys are plain text. url_decode
-    reads '+' as a space, so a literal '+' is escaped first."""
-    return F.url_decode(F.replace(uri, F.lit("+"), F.lit("%2B")))
+def _uri_to_path(uri: str) -> str:
+    """_metadata.file_path is a URI (`Milton%20Keynes_…`); keys are plain text."""
+    return unquote(uri)
+
+
+def _day_of(key: str) -> dt.date | None:
+    """The day of a `YYYY/MM/DD/<file>` key (the raw layout), else None."""
+    match = re.match(r"^(\d{4})/(\d{2})/(\d{2})/", key)
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
 
 
 def field_count(line: Column) -> Column:
@@ -259,20 +279,33 @@ def field_count(line: Column) -> Column:
 
 
 def parse_rows(data: DataFrame) -> DataFrame:
-    """Data lines (source_file, line_number, text) → raw rows (RAW_ROW_SCHEMA)."""
-    parsed = F.from_csv(F.col("text"), _PARSE_SCHEMA, CSV_OPTIONS)
-    count = field_count(F.col("text"))
+    """Data lines (source_file, file_date, line_number, text) → raw rows (RAW_ROW_SCHEMA).
+
+    The CSV parse and the field count are computed once each in their own projection and
+    only then read field by field (Spark keeps a projection apart rather than copy an
+    expensive expression into each of its uses).
+    """
+    parsed = data.select(
+        "source_file",
+        "file_date",
+        "line_number",
+        F.from_csv(F.col("text"), _PARSE_SCHEMA, CSV_OPTIONS).alias("_p"),
+        field_count(F.col("text")).alias("_n"),
+    )
     # A quoted field the regex could not close shows up as an extra parsed column.
-    last = parsed[f"c{MAX_PARSED_FIELDS - 1}"]
-    count = F.when(last.isNotNull(), F.greatest(count, F.lit(MAX_PARSED_FIELDS))).otherwise(count)
-    fields = F.array(*[F.coalesce(parsed[f"c{i}"], F.lit("")) for i in range(MAX_PARSED_FIELDS)])
-    return data.select(
+    last = F.col(f"_p.c{MAX_PARSED_FIELDS - 1}")
+    count = F.when(last.isNotNull(), F.greatest("_n", F.lit(MAX_PARSED_FIELDS))).otherwise(
+        F.col("_n")
+    )
+    fields = F.array(*[F.coalesce(F.col(f"_p.c{i}"), F.lit("")) for i in range(MAX_PARSED_FIELDS)])
+    counted = parsed.select("*", count.alias("_count"))
+    return counted.select(
         F.lit("batch").alias("source"),
         "source_file",
-        file_date_of(F.col("source_file")).alias("file_date"),
+        "file_date",
         F.col("line_number").cast("long").alias("line_number"),
-        count.alias("field_count"),
-        F.slice(fields, 1, F.least(count, F.lit(MAX_PARSED_FIELDS))).alias("fields"),
+        F.col("_count").alias("field_count"),
+        F.slice(fields, 1, F.least("_count", F.lit(MAX_PARSED_FIELDS))).alias("fields"),
     )
 
 
