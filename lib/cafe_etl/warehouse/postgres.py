@@ -168,6 +168,10 @@ class PostgresWarehouse:
             }
         started = time.monotonic()
         with connect(self.url) as conn:
+            # Room for the staging tables in memory (temp_buffers must be set before the
+            # session's first temporary table), for hash joins and for index builds.
+            for setting in LOAD_SETTINGS:
+                conn.execute(setting)
             with conn.transaction():
                 if not _try_lock(conn):
                     log.info("another load holds the warehouse lock: waiting for it")
@@ -191,11 +195,16 @@ class PostgresWarehouse:
                         f"INSERT INTO {sql.STG_DAY} (sale_date) VALUES (%s)",
                         [(d,) for d in sale_dates],
                     )
-                conn.execute(f"CREATE INDEX ON {sql.STG_TRANSACTION} (transaction_id)")
                 conn.execute(f"ANALYZE {sql.STG_TRANSACTION}")
                 conn.execute(f"ANALYZE {sql.STG_BASKET_ITEM}")
-                for statement in sql.merge_statements(source):
+                bulk = _is_bulk(conn, staged_i)
+                drops, creates = sql.bulk_load_indexes() if bulk else ([], [])
+                if bulk:
+                    log.info("bulk load (the facts at least double): rebuilding their indexes")
+                for statement in drops + sql.merge_statements(source) + creates:
+                    step = time.monotonic()
                     conn.execute(statement)
+                    log.debug("%.1fs: %s", time.monotonic() - step, statement.split("\n")[0])
                 counts = {
                     "staged_transactions": staged_t,
                     "staged_basket_items": staged_i,
@@ -226,6 +235,29 @@ class PostgresWarehouse:
             if cur.description is None:
                 return [], []
             return [d.name for d in cur.description], cur.fetchall()
+
+
+# Session settings of a load (PostgreSQL's defaults suit small transactions).
+LOAD_SETTINGS = (
+    "SET temp_buffers = '256MB'",
+    "SET work_mem = '128MB'",
+    "SET maintenance_work_mem = '256MB'",
+)
+
+
+def _is_bulk(conn, staged_items: int) -> bool:
+    """True when the staged items at least match the items already loaded.
+
+    Counts at most `staged_items` rows of the fact table, so the test stays cheap however
+    large the warehouse grows.
+    """
+    if staged_items == 0:
+        return False
+    present = conn.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {FACT_BASKET_ITEM.qualified} LIMIT %s) AS x",
+        (staged_items,),
+    ).fetchone()[0]
+    return present < staged_items
 
 
 def _try_lock(conn) -> bool:

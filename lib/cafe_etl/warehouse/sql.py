@@ -63,12 +63,39 @@ def schema_ddl(dialect: str) -> list[str]:
     statements += [create_table(t, dialect) for t in TABLES]
     statements += view_ddl()
     if dialect == POSTGRES:
-        # The batch replace and the trend views filter facts by day.
-        statements.append(
-            f"CREATE INDEX IF NOT EXISTS fact_transaction_sale_date "
-            f"ON {FACT_TRANSACTION.qualified} (sale_date)"
-        )
+        statements += [
+            create.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS")
+            for create in _secondary_indexes()
+        ]
     return statements
+
+
+def _secondary_indexes() -> list[str]:
+    # The batch replace and the trend views filter facts by day (PostgreSQL only).
+    return [f"CREATE INDEX {SALE_DATE_INDEX} ON {FACT_TRANSACTION.qualified} (sale_date)"]
+
+
+SALE_DATE_INDEX = "fact_transaction_sale_date"
+BULK_TABLES = (FACT_TRANSACTION, FACT_BASKET_ITEM)
+
+
+def bulk_load_indexes() -> tuple[list[str], list[str]]:
+    """PostgreSQL: statements that drop the fact tables' indexes, and that rebuild them.
+
+    When a load at least doubles the facts, inserting row by row into the primary-key
+    B-trees costs more than building them again from sorted data afterwards. The keys
+    are still checked: rebuilding a primary key fails on a duplicate and the load's
+    transaction rolls back.
+    """
+    drops = [f"DROP INDEX {SCHEMA}.{SALE_DATE_INDEX}"]
+    creates = list(_secondary_indexes())
+    for table in BULK_TABLES:
+        drops.append(f"ALTER TABLE {table.qualified} DROP CONSTRAINT {table.name}_pkey")
+        creates.append(
+            f"ALTER TABLE {table.qualified} ADD CONSTRAINT {table.name}_pkey "
+            f"PRIMARY KEY ({', '.join(table.primary_key)})"
+        )
+    return drops, creates
 
 
 def staging_ddl(dialect: str) -> list[str]:
@@ -106,8 +133,9 @@ WHEN NOT MATCHED THEN INSERT (branch_id, branch_name, region)
         # Insert-only steps are INSERT … WHERE NOT EXISTS: Redshift's MERGE needs both a
         # MATCHED and a NOT MATCHED clause.
         f"""INSERT INTO {DIM_PRODUCT.qualified} (product_id, product_name, size, flavour)
-SELECT DISTINCT s.product_id, s.product_name, s.size, s.flavour FROM {STG_BASKET_ITEM} s
-WHERE NOT EXISTS (SELECT 1 FROM {DIM_PRODUCT.qualified} p WHERE p.product_id = s.product_id)""",
+SELECT s.product_id, MIN(s.product_name), MIN(s.size), MIN(s.flavour) FROM {STG_BASKET_ITEM} s
+WHERE NOT EXISTS (SELECT 1 FROM {DIM_PRODUCT.qualified} p WHERE p.product_id = s.product_id)
+GROUP BY s.product_id""",
     ]
     if source == "batch":
         gone = f"""SELECT f.transaction_id FROM {t} f
