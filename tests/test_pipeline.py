@@ -7,6 +7,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 from cafe_etl.warehouse import sql
+from cafe_etl.warehouse.postgres import PostgresWarehouse
 from corpus import CARDS, EXPECTED, NAMES, write_corpus
 from helpers import (
     lake_files,
@@ -18,6 +19,19 @@ from helpers import (
 )
 
 run = run_nightly
+FACT_INDEXES = [
+    ("fact_basket_item", "fact_basket_item_pkey"),
+    ("fact_transaction", "fact_transaction_pkey"),
+    ("fact_transaction", "fact_transaction_sale_date"),
+]
+
+
+def fact_indexes(url: str) -> list[tuple]:
+    _, rows = PostgresWarehouse(url).query(
+        "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = 'cafe' "
+        "AND tablename LIKE 'fact%' ORDER BY 1, 2"
+    )
+    return rows
 
 
 @pytest.fixture
@@ -91,10 +105,12 @@ def test_no_personal_data_in_lake_quarantine_or_warehouse(spark, corpus, warehou
 
 def test_rerun_changes_nothing(spark, corpus, warehouse_url):
     raw, lake = corpus
-    first = run(spark, raw, lake, warehouse_url)
+    first = run(spark, raw, lake, warehouse_url)  # into empty facts: rebuilds their indexes
     before, files_before = warehouse_dump(warehouse_url), lake_files(lake)
-    second = run(spark, raw, lake, warehouse_url)
+    assert fact_indexes(warehouse_url) == FACT_INDEXES
+    second = run(spark, raw, lake, warehouse_url)  # as many rows as present: keeps them
     assert warehouse_dump(warehouse_url) == before
+    assert fact_indexes(warehouse_url) == FACT_INDEXES
     assert len(lake_files(lake)) == len(files_before)
     assert len(lake_rows(lake, "transactions")) == EXPECTED["transactions"]
     assert len(lake_rows(lake, "quarantine")) == EXPECTED["quarantined"]
