@@ -86,7 +86,7 @@ bench: $(STAMP)
 	$(CAFE) bench --transactions $(TRANSACTIONS) $(COMPARE) --out $(DATA)/bench.json
 
 # make stream: moto's Kinesis on 127.0.0.1, replay at RATE records/s, the streaming job
-RATE ?= 2000
+RATE ?= 2200
 WINDOW ?= 10
 stream: $(STAMP)
 	$(CAFE) stream-demo --rate $(RATE) --window $(WINDOW) --lake $(LAKE) --warehouse_url $(WAREHOUSE_URL)

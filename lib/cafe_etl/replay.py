@@ -155,7 +155,7 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--raw", default=".local/stream-raw")
     parser.add_argument("--branches", type=int, default=40)
     parser.add_argument("--per-branch", type=int, default=1500)
-    parser.add_argument("--rate", type=float, default=2000)
+    parser.add_argument("--rate", type=float, default=2200)
     parser.add_argument("--window", type=float, default=10)
     parser.add_argument("--lake", default=".local/lake")
     parser.add_argument("--warehouse_url", default="embedded://.local/warehouse")
@@ -179,7 +179,7 @@ def run_demo(args: argparse.Namespace) -> dict:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "cafe_etl.moto_kinesis", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -217,6 +217,15 @@ def run_demo(args: argparse.Namespace) -> dict:
         text=True,
         env={**os.environ},
     )
+    # The job saves its checkpoint once it is warm and reading: the tills start then, so
+    # the figures are the steady state, not the JVM's start.
+    positions = Path(checkpoint) / "positions.json"
+    deadline = time.monotonic() + 300
+    while not positions.exists():
+        if job.poll() is not None or time.monotonic() > deadline:
+            server.terminate()
+            raise SystemExit("stream-demo: the streaming job did not start")
+        time.sleep(0.2)
     result: dict = {}
     producer = threading.Thread(
         target=lambda: result.update(replay(client, stream, read_raw_rows(raw), args.rate)),
@@ -230,10 +239,20 @@ def run_demo(args: argparse.Namespace) -> dict:
     if job.returncode != 0:
         raise SystemExit(f"stream-demo: the streaming job failed (exit {job.returncode})")
     summary = json.loads(out.strip().splitlines()[-1])
+    target_rate, target_p95 = 2000, 2 * args.window + 5
+    arriving = summary["records_per_second_arriving"]
+    # Sustained: the job works through records at least as fast as they arrive.
+    kept_up = summary["records_per_second_processing"] >= arriving
     report = {
         "producer": result,
         "consumer": summary,
-        "target": {"records_per_second": 2000, "p95_latency_max_seconds": 2 * args.window + 5},
+        "target": {"records_per_second": target_rate, "p95_latency_max_seconds": target_p95},
+        "figures": {
+            "sustained_records_per_second": arriving if kept_up else None,
+            "latency_p95_seconds": summary["latency_p95_seconds"],
+            "throughput_met": kept_up and arriving >= target_rate,
+            "latency_met": (summary["latency_p95_seconds"] or 0) <= target_p95,
+        },
     }
     print(json.dumps(report, indent=2))
     return report
