@@ -30,6 +30,20 @@ def test_a_100kb_basket_loads_whole(spark, tmp_path, warehouse_url):
     assert (summary["transactions"], summary["basket_items"]) == (1, 5100)
 
 
+def test_folders_with_spaces_and_percent_signs_load(spark, tmp_path, warehouse_url):
+    raw, lake = tmp_path / "raw 100% till", tmp_path / "lake 100% ours"
+    write_raw(
+        raw,
+        "2021/03/01/Milton Keynes_01-03-2021.csv",
+        "01/03/2021 09:00,Milton Keynes,A B,Latte - 2.00,2.00,CASH,\n",
+    )
+    summary = run(spark, raw, lake, warehouse_url)
+    assert summary["warehouse"]["fact_basket_item"] == 1
+    assert lake_rows(lake, "transactions")[0]["source_file"] == (
+        "2021/03/01/Milton Keynes_01-03-2021.csv"
+    )
+
+
 def test_a_file_of_a_million_blank_lines_is_zero_rows(spark, tmp_path, warehouse_url):
     write_raw(
         tmp_path / "raw",

@@ -96,6 +96,23 @@ def remove_stale_staging(spark: SparkSession, lake_uri: str, tables: tuple[str, 
     return removed
 
 
+def arrow_filesystem(uri: str):
+    """pyarrow's (filesystem, path) for a lake URI or a local path.
+
+    Local URIs are taken as they are written: Hadoop's paths and normalise_uri leave them
+    unencoded, so a space or a '%' in a folder name is itself, which pyarrow's URI parser
+    would refuse or decode. Other schemes (s3://) go through that parser.
+    """
+    import pyarrow.fs as pafs
+
+    if uri.startswith("file:"):
+        path = uri[len("file:") :]
+        return pafs.LocalFileSystem(), path[2:] if path.startswith("//") else path
+    if urlparse(uri).scheme == "":
+        return pafs.LocalFileSystem(), os.path.abspath(uri)
+    return pafs.FileSystem.from_uri(uri)
+
+
 def partition_paths(lake_uri: str, table: str, values: list[str]) -> list[str]:
     column = LAKE_PARTITION_COLUMN[table]
     return [f"{table_uri(lake_uri, table)}{column}={v}/" for v in values]

@@ -120,7 +120,9 @@ class Scanner:
         import pyarrow.fs as pafs
         import pyarrow.parquet as pq
 
-        fs, root = pafs.FileSystem.from_uri(_as_uri(lake_uri))
+        from cafe_etl.lake import arrow_filesystem
+
+        fs, root = arrow_filesystem(lake_uri)
         for entry in fs.get_file_info(pafs.FileSelector(root, recursive=True)):
             if entry.type != pafs.FileType.File:
                 continue
@@ -160,10 +162,6 @@ class Scanner:
     def scan_log(self, path: str | Path) -> None:
         for number, line in enumerate(Path(path).read_text("utf-8", "replace").splitlines(), 1):
             self.check(f"log {path}:{number}", line)
-
-
-def _as_uri(uri: str) -> str:
-    return uri if "://" in uri else "file://" + str(Path(uri).resolve())
 
 
 def _strings(text: str) -> Iterator[str]:

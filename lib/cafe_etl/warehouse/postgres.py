@@ -167,6 +167,11 @@ class PostgresWarehouse:
                 for table in (LAKE_TRANSACTIONS, LAKE_BASKET_ITEMS)
             }
         started = time.monotonic()
+        log.info(
+            "warehouse load started: %d transaction files, %d item files",
+            len(files[LAKE_TRANSACTIONS]),
+            len(files[LAKE_BASKET_ITEMS]),
+        )
         with connect(self.url) as conn:
             # Room for the staging tables in memory (temp_buffers must be set before the
             # session's first temporary table), for hash joins and for index builds.
@@ -279,11 +284,11 @@ def lake_files(lake_uri: str, table: str, sale_dates: list[str]) -> list[str]:
     """The Parquet files of a lake table's partitions for these days (names only)."""
     import pyarrow.fs as pafs
 
-    from cafe_etl.lake import partition_paths
+    from cafe_etl.lake import arrow_filesystem, partition_paths
 
     files: list[str] = []
     for partition in partition_paths(lake_uri, table, sale_dates):
-        fs, root = pafs.FileSystem.from_uri(partition)
+        fs, root = arrow_filesystem(partition)
         for entry in fs.get_file_info(pafs.FileSelector(root, allow_not_found=True)):
             if entry.type == pafs.FileType.File and entry.path.endswith(".parquet"):
                 files.append(partition + entry.path.rsplit("/", 1)[-1])
@@ -305,11 +310,12 @@ def csv_chunks(files: list[str], columns: tuple[str, ...]) -> Iterator[tuple[byt
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
-    import pyarrow.fs as pafs
     import pyarrow.parquet as pq
 
+    from cafe_etl.lake import arrow_filesystem
+
     for uri in files:
-        fs, path = pafs.FileSystem.from_uri(uri)
+        fs, path = arrow_filesystem(uri)
         with fs.open_input_file(path) as handle:
             parquet = pq.ParquetFile(handle)
             wanted = [c for c in columns if c in parquet.schema_arrow.names]
