@@ -40,6 +40,10 @@ def pg_server(tmp_path_factory):
 @pytest.fixture
 def warehouse_url(pg_server) -> str:
     """A fresh, empty database on the session's server, as a postgresql:// URL."""
+    return new_database(pg_server)
+
+
+def new_database(pg_server) -> str:
     import psycopg
 
     name = "t_" + uuid.uuid4().hex[:12]

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
+import re
+import sys
 
 import psycopg
 import pytest
-from cafe_etl import jobs, replay, stream
+from cafe_etl import generate, jobs, replay, stream
 from cafe_etl.schema import HEADER_ALIASES
-from conftest import TEST_SALT
+from conftest import REPO, TEST_SALT, new_database
 from corpus import write_corpus
 from helpers import lake_rows, run_nightly, warehouse_dump
+from test_crash import run_and_kill
 from test_transform import GOOD
 
 
@@ -36,7 +40,8 @@ def kinesis():
 
 @pytest.fixture
 def stream_name(kinesis, request):
-    name = "t-" + request.node.name[-40:].replace("[", "-").replace("]", "")
+    # Kinesis stream names: letters, digits, "_", "." and "-".
+    name = "t-" + re.sub(r"[^A-Za-z0-9_.-]", "-", request.node.name[-40:])
     replay.create_stream(replay._client(kinesis), name, 2)
     return name
 
@@ -181,6 +186,86 @@ def test_consumer_killed_and_restarted_loses_and_doubles_nothing(
     before = warehouse_dump(warehouse_url)
     consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt)
     assert warehouse_dump(warehouse_url) == before
+
+
+def facts(url: str) -> dict:
+    """The warehouse's facts without the load's own columns (source): what was sold."""
+    with psycopg.connect(url) as conn:
+        return {
+            "transactions": conn.execute(
+                "SELECT transaction_id, branch_id, sold_at, sale_date, payment_method, "
+                "total_amount, item_count, customer_key FROM cafe.fact_transaction ORDER BY 1"
+            ).fetchall(),
+            "items": conn.execute("SELECT * FROM cafe.fact_basket_item ORDER BY 1, 2").fetchall(),
+            "revenue": conn.execute(
+                "SELECT sum(total_amount) FROM cafe.fact_transaction"
+            ).fetchone()[0],
+        }
+
+
+def test_replaying_files_through_the_stream_equals_the_nightly_job_even_twice(
+    spark, kinesis, stream_name, tmp_path, warehouse_url, pg_server
+):
+    raw = tmp_path / "raw"
+    generate.generate(raw, 4, 1, dt.date(2026, 11, 9), 7, 60)  # every export variant
+    run_nightly(spark, raw, tmp_path / "batch-lake", warehouse_url)
+    expected = facts(warehouse_url)
+    assert len(expected["transactions"]) > 200
+
+    stream_url = new_database(pg_server)
+    rows = list(replay.read_raw_rows(raw))
+    put(kinesis, stream_name, rows)
+    lake, ckpt = tmp_path / "stream-lake", tmp_path / "ckpt"
+    consume(spark, kinesis, stream_name, lake, stream_url, ckpt)
+    assert facts(stream_url) == expected
+    put(kinesis, stream_name, rows)  # the tills send everything again
+    consume(spark, kinesis, stream_name, lake, stream_url, ckpt)
+    assert facts(stream_url) == expected
+    assert len(lake_rows(lake, "transactions")) == len(expected["transactions"])
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "warehouse load started",  # SIGKILL inside the load transaction
+        "batch 0:",  # after the load committed, before the shard positions are saved
+    ],
+)
+def test_consumer_sigkilled_and_restarted_loses_and_doubles_nothing(
+    spark, kinesis, stream_name, tmp_path, warehouse_url, marker
+):
+    put(kinesis, stream_name, rows_of(300))
+    lake, ckpt = tmp_path / "lake", tmp_path / "ckpt"
+    argv = [
+        sys.executable,
+        str(REPO / "glue_jobs" / "kinesis_stream.py"),
+        "--JOB_NAME",
+        "stream-kill",
+        "--stream_name",
+        stream_name,
+        "--lake_uri",
+        str(lake),
+        "--warehouse_url",
+        warehouse_url,
+        "--checkpoint_uri",
+        str(ckpt),
+        "--window_seconds",
+        "1",
+        "--kinesis_endpoint_url",
+        kinesis,
+        "--stop_after_idle_seconds",
+        "30",
+        "--hash_salt",
+        TEST_SALT,
+    ]
+    run_and_kill(argv, marker)
+    assert json.loads((ckpt / "positions.json").read_text())["pending"] is not None
+    consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt)  # the restarted consumer
+    with psycopg.connect(warehouse_url) as conn:
+        assert conn.execute("SELECT count(*) FROM cafe.fact_transaction").fetchone()[0] == 300
+        assert conn.execute("SELECT count(*) FROM cafe.fact_basket_item").fetchone()[0] == 300
+    assert len(lake_rows(lake, "transactions")) == 300
+    assert len(lake_rows(lake, "basket_items")) == 300
 
 
 def test_stream_script_declares_the_library_arguments():
