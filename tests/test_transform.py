@@ -283,3 +283,15 @@ def test_quarantine_keeps_iso_timestamps_readable(spark):
     record = transform.quarantine(validated(spark, [row])).first()
     assert record["reason"] == "bad_total"
     assert "2021-03-01 09:00:00" in record["raw_row"]
+
+
+def test_items_from_the_catalog_equal_items_parsed_one_by_one(spark):
+    valid = [b for b in BASKETS if b.strip() and "two" not in b]
+    unique = spark.createDataFrame(
+        [(f"t{i}", DAY, b) for i, b in enumerate(valid)],
+        "transaction_id string, sale_date date, basket string",
+    )
+    by_item = transform.basket_items(unique)
+    from_catalog = transform.basket_items(unique, transform.item_catalog(unique))
+    assert by_item.count() > len(valid)
+    assert_df_equality(by_item, from_catalog, ignore_row_order=True, ignore_nullable=True)

@@ -240,14 +240,36 @@ def write_lake(
     """
     transactions = transform.transactions(processed.unique)
     lake.write_table(transactions, lake_uri, LAKE_TRANSACTIONS, mode, clustered=True)
-    items = transform.basket_items(processed.unique)
-    lake.write_table(items, lake_uri, LAKE_BASKET_ITEMS, mode, clustered=True)
+    with item_lookup(processed.unique) as catalog:
+        items = transform.basket_items(processed.unique, catalog)
+        lake.write_table(items, lake_uri, LAKE_BASKET_ITEMS, mode, clustered=True)
     quarantine = transform.quarantine(processed.validated).unionByName(
         transform.unreadable_quarantine(bad_files)
     )
     # Stream records have no file day: their quarantine partition is the day they arrived.
     quarantine = quarantine.withColumn("file_date", F.coalesce("file_date", F.current_date()))
     lake.write_table(quarantine, lake_uri, LAKE_QUARANTINE, mode)
+
+
+# Distinct item texts up to which the parsed catalog is broadcast (a few MB at most).
+MAX_CATALOG_ITEMS = 50_000
+
+
+@contextmanager
+def item_lookup(unique: DataFrame):
+    """The parsed item catalog of `unique` when it is small enough to broadcast, else None.
+
+    Counting the catalog is one small job; past MAX_CATALOG_ITEMS (odd data: every item
+    text different) items are parsed where they stand instead, with memory that does not
+    grow with the data.
+    """
+    catalog = transform.item_catalog(unique).persist(StorageLevel.MEMORY_AND_DISK_DESER)
+    try:
+        size = catalog.count()
+        log.info("item catalog: %d distinct item texts", size)
+        yield catalog if size <= MAX_CATALOG_ITEMS else None
+    finally:
+        catalog.unpersist()
 
 
 def check_conservation(summary: dict) -> None:
