@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 
 from cafe_etl.runtime import UsageError, build_runtime, parse_job_args, setup_logging
+from cafe_etl.warehouse import prestart
 
 log = logging.getLogger("cafe_etl.job")
 
@@ -60,6 +61,7 @@ def run_job(
         args = parse_job_args(argv, required, optional)
         if check is not None:
             check(args)  # before the JVM starts: a typo costs a second, not a minute
+        prestart(args.get("warehouse_url"))
         runtime = build_runtime(args["JOB_NAME"], args)
         summary = body(runtime, args)
         runtime.commit()

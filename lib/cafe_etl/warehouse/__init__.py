@@ -32,3 +32,23 @@ def open_warehouse(url: str, copy_role_arn: str | None = None, region: str | Non
 
         return RedshiftWarehouse(url, copy_role_arn=copy_role_arn, region=region)
     raise AssertionError(scheme)  # check_url admits only the schemes above
+
+
+def prestart(url: str | None) -> None:
+    """Start an embedded warehouse in the background while the JVM starts (a second saved).
+
+    Failures are left for the job's own first connection, which reports them properly.
+    """
+    if not url or urlparse(url).scheme != "embedded":
+        return
+    import threading
+
+    def start() -> None:
+        from cafe_etl.warehouse.postgres import conninfo_for
+
+        try:
+            conninfo_for(url)
+        except Exception:  # reported by the job's first real connection
+            pass
+
+    threading.Thread(target=start, name="warehouse-prestart", daemon=True).start()

@@ -11,6 +11,7 @@ import io
 import json
 import logging
 import os
+import threading
 import time
 import warnings
 from collections.abc import Iterable, Iterator
@@ -38,6 +39,7 @@ LOAD_LOCK_KEY = 0x0CAFE_C0DE
 # A whole batch run holds this one: a second run of the same job refuses to start.
 RUN_LOCK_KEY = 0x0CAFE_BA7C
 _embedded_servers: dict[str, object] = {}
+_embedded_lock = threading.Lock()
 
 
 class ConcurrentRunError(UsageError):
@@ -58,6 +60,11 @@ def conninfo_for(url: str) -> str:
     if urlparse(url).scheme != "embedded":
         return url
     folder = embedded_dir(url)
+    with _embedded_lock:  # the job may start the server early, on another thread
+        return _embedded_uri(folder)
+
+
+def _embedded_uri(folder: str) -> str:
     if folder not in _embedded_servers:
         with warnings.catch_warnings():  # platformdirs' note about XDG_RUNTIME_DIR
             warnings.simplefilter("ignore")
