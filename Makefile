@@ -79,11 +79,13 @@ clean:
 soak: $(STAMP)
 	HYPOTHESIS_PROFILE=soak $(PY) -m pytest tests/test_properties.py -q
 
-# make bench [TRANSACTIONS=1000000] [COMPARE=--compare]
+# make bench [TRANSACTIONS=1000000] [BRANCHES=120] [DAYS=3] [COMPARE=--compare]
+# A night of the chain: make bench TRANSACTIONS=60000 BRANCHES=150 DAYS=1
 TRANSACTIONS ?= 1000000
 COMPARE ?= --compare
 bench: $(STAMP)
-	$(CAFE) bench --transactions $(TRANSACTIONS) $(COMPARE) --out $(DATA)/bench.json
+	$(CAFE) bench --transactions $(TRANSACTIONS) --branches $(BRANCHES) --days $(DAYS) $(COMPARE) \
+		--out $(DATA)/bench-$(TRANSACTIONS)-$(BRANCHES)x$(DAYS).json
 
 # make stream: moto's Kinesis on 127.0.0.1, replay at RATE records/s, the streaming job
 RATE ?= 2200

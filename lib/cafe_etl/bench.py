@@ -25,6 +25,8 @@ BRANCHES, DAYS = 120, 3
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--transactions", type=int, default=1_000_000)
+    parser.add_argument("--branches", type=int, default=BRANCHES)
+    parser.add_argument("--days", type=int, default=DAYS, help="150 branches x 1 day is a night")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", default=".local/bench", help="datasets and lakes go here")
     parser.add_argument("--compare", action="store_true", help="also time DuckDB")
@@ -63,14 +65,17 @@ class PeakMemory:
         self._thread.join()
 
 
-def dataset(work: Path, transactions: int, seed: int) -> Path:
+def dataset(
+    work: Path, transactions: int, seed: int, branches: int = BRANCHES, days: int = DAYS
+) -> Path:
     from cafe_etl import generate
 
-    raw = work / f"raw-{transactions}-{seed}"
+    shape = "" if (branches, days) == (BRANCHES, DAYS) else f"-{branches}x{days}"
+    raw = work / f"raw-{transactions}-{seed}{shape}"
     if not (raw / ".complete").exists():
-        per_file = max(1, round(transactions / (BRANCHES * DAYS)))
+        per_file = max(1, round(transactions / (branches * days)))
         print(f"bench: generating ~{transactions:,} transactions in {raw}", file=sys.stderr)
-        generate.generate(raw, BRANCHES, DAYS, generate.dt.date(2026, 11, 2), seed, per_file)
+        generate.generate(raw, branches, days, generate.dt.date(2026, 11, 2), seed, per_file)
         (raw / ".complete").write_text("")
     return raw
 
@@ -153,11 +158,12 @@ def duckdb_time(raw: Path, work: Path) -> float:
 def run(args: argparse.Namespace) -> dict:
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    raw = dataset(work, args.transactions, args.seed)
+    raw = dataset(work, args.transactions, args.seed, args.branches, args.days)
     result = run_job(raw, work)
     s = result["summary"]
     seconds = s["seconds"]
     report = {
+        "branches_x_days": f"{args.branches}x{args.days}",
         "transactions": s["transactions"],
         "rows_read": s["rows_read"],
         "raw_mb": round(sum(p.stat().st_size for p in raw.rglob("*.csv")) / 2**20, 1),
