@@ -171,10 +171,11 @@ class MicroBatch:
         return summary
 
     def warm_up(self) -> float:
-        """Run one made-up record through the transforms, writing nothing.
+        """Run one made-up record through the transforms and a scratch lake write.
 
         Spark compiles each query's code and the JVM its hot paths on first use: a few
         seconds that would otherwise land on the first real batch and on its latency.
+        Nothing reaches the lake's tables or the warehouse; the scratch folder is removed.
         """
         started = time.monotonic()
         record = json.dumps(
