@@ -81,11 +81,14 @@ soak: $(STAMP)
 
 # make bench [TRANSACTIONS=1000000] [BRANCHES=120] [DAYS=3] [COMPARE=--compare]
 # A night of the chain: make bench TRANSACTIONS=60000 BRANCHES=150 DAYS=1
+# One 2 GB raw file:     make bench ONE_FILE_GB=2 COMPARE=
 TRANSACTIONS ?= 1000000
 COMPARE ?= --compare
+ONE_FILE_GB ?=
 bench: $(STAMP)
 	$(CAFE) bench --transactions $(TRANSACTIONS) --branches $(BRANCHES) --days $(DAYS) $(COMPARE) \
-		--out $(DATA)/bench-$(TRANSACTIONS)-$(BRANCHES)x$(DAYS).json
+		$(if $(ONE_FILE_GB),--one_file_gb $(ONE_FILE_GB)) \
+		--out $(DATA)/bench-$(TRANSACTIONS)-$(BRANCHES)x$(DAYS)$(if $(ONE_FILE_GB),-$(ONE_FILE_GB)gb).json
 
 # make stream: moto's Kinesis on 127.0.0.1, replay at RATE records/s, the streaming job
 RATE ?= 2200

@@ -30,6 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", default=".local/bench", help="datasets and lakes go here")
     parser.add_argument("--compare", action="store_true", help="also time DuckDB")
+    parser.add_argument(
+        "--one_file_gb",
+        type=float,
+        default=None,
+        help="run on one raw file of this many GB: the dataset's files end to end, repeated",
+    )
     parser.add_argument("--out", default=None, help="write the results as JSON here")
 
 
@@ -78,6 +84,38 @@ def dataset(
         generate.generate(raw, branches, days, generate.dt.date(2026, 11, 2), seed, per_file)
         (raw / ".complete").write_text("")
     return raw
+
+
+def one_file(raw: Path, work: Path, gigabytes: float) -> Path:
+    """One raw file of at least `gigabytes` GB: the dataset's text files end to end, repeated.
+
+    It is filed under the dataset's first day, so rows of the other days are quarantined
+    as bad_timestamp and each repeat is a duplicate: a big file with plenty for every
+    stage to do. The generator's planted unreadable file is left out (one NUL byte makes
+    a whole file unreadable).
+    """
+    sources = []
+    for path in sorted(raw.rglob("*.csv")):
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if b"\x00" not in data:
+            sources.append(path)
+    first_day = sources[0].relative_to(raw).parts[:3]
+    out_root = work / f"{raw.name}-one-file-{gigabytes:g}gb"
+    target = out_root.joinpath(*first_day, "All branches.csv")
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".partial")
+        print(f"bench: writing {gigabytes:g} GB into {target}", file=sys.stderr)
+        with open(partial, "wb") as out:
+            while out.tell() < gigabytes * 10**9:
+                for path in sources:
+                    out.write(path.read_bytes())
+        partial.rename(target)
+    return out_root
 
 
 def run_job(raw: Path, work: Path) -> dict:
@@ -159,6 +197,8 @@ def run(args: argparse.Namespace) -> dict:
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     raw = dataset(work, args.transactions, args.seed, args.branches, args.days)
+    if args.one_file_gb:
+        raw = one_file(raw, work, args.one_file_gb)
     result = run_job(raw, work)
     s = result["summary"]
     seconds = s["seconds"]
@@ -166,7 +206,10 @@ def run(args: argparse.Namespace) -> dict:
         "branches_x_days": f"{args.branches}x{args.days}",
         "transactions": s["transactions"],
         "rows_read": s["rows_read"],
+        "raw_files": sum(1 for p in raw.rglob("*.csv")),
         "raw_mb": round(sum(p.stat().st_size for p in raw.rglob("*.csv")) / 2**20, 1),
+        "quarantined_by_reason": s["quarantined_by_reason"],
+        "duplicates": s["duplicates"],
         "wall_seconds": result["wall_seconds"],
         "stages": {
             "extract_transform": round(seconds["extract"] + seconds["transform"], 2),
