@@ -94,15 +94,9 @@ def one_file(raw: Path, work: Path, gigabytes: float) -> Path:
     stage to do. The generator's planted unreadable file is left out (one NUL byte makes
     a whole file unreadable).
     """
-    sources = []
-    for path in sorted(raw.rglob("*.csv")):
-        data = path.read_bytes()
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        if b"\x00" not in data:
-            sources.append(path)
+    from cafe_etl.replay import export_text
+
+    sources = [p for p in sorted(raw.rglob("*.csv")) if export_text(p.read_bytes()) is not None]
     first_day = sources[0].relative_to(raw).parts[:3]
     out_root = work / f"{raw.name}-one-file-{gigabytes:g}gb"
     target = out_root.joinpath(*first_day, "All branches.csv")
@@ -202,12 +196,13 @@ def run(args: argparse.Namespace) -> dict:
     result = run_job(raw, work)
     s = result["summary"]
     seconds = s["seconds"]
+    raw_files = list(raw.rglob("*.csv"))
     report = {
         "branches_x_days": f"{args.branches}x{args.days}",
         "transactions": s["transactions"],
         "rows_read": s["rows_read"],
-        "raw_files": sum(1 for p in raw.rglob("*.csv")),
-        "raw_mb": round(sum(p.stat().st_size for p in raw.rglob("*.csv")) / 2**20, 1),
+        "raw_files": len(raw_files),
+        "raw_mb": round(sum(p.stat().st_size for p in raw_files) / 2**20, 1),
         "quarantined_by_reason": s["quarantined_by_reason"],
         "duplicates": s["duplicates"],
         "wall_seconds": result["wall_seconds"],

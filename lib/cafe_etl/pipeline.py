@@ -282,16 +282,8 @@ def check_conservation(summary: dict) -> None:
 
 
 def _file_days(files: list[raw.RawFile]) -> set[str]:
-    days = set()
-    for f in files:
-        key = raw._key_of(f.path)
-        parts = key.split("/")
-        if len(parts) == 4:
-            try:
-                days.add(dt.date(int(parts[0]), int(parts[1]), int(parts[2])).isoformat())
-            except ValueError:
-                continue
-    return days
+    days = (raw._day_of(raw._key_of(f.path)) for f in files)
+    return {day.isoformat() for day in days if day is not None}
 
 
 def _record_failure(warehouse, run_id: str, summary: dict) -> None:

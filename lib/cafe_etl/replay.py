@@ -26,15 +26,21 @@ from pathlib import Path
 MAX_BATCH = 500  # put_records limit
 
 
+def export_text(data: bytes) -> str | None:
+    """A raw file's text, or None when it is not a text export (NUL bytes, not UTF-8)."""
+    if b"\x00" in data:
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
 def read_raw_rows(raw_dir: str | Path) -> Iterator[list[str]]:
     """Data rows of every raw file, trimmed, in key order; unreadable files skipped."""
     for path in sorted(p for p in Path(raw_dir).rglob("*") if p.is_file()):
-        data = path.read_bytes()
-        if b"\x00" in data:
-            continue
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
+        text = export_text(path.read_bytes())
+        if text is None:
             continue
         for row in csv.reader(io.StringIO(text)):
             fields = [f.strip() for f in row]

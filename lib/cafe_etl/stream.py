@@ -53,21 +53,13 @@ def records_to_raw_rows(records: DataFrame, stream_name: str) -> tuple[DataFrame
     A record is a JSON array of the seven fields in file order, or a JSON object with the
     field names (2020 or 2022 names). Anything else is quarantined as malformed.
     """
-    as_array = F.from_json("data", "array<string>")
-    as_object = F.from_json("data", "map<string,string>")
-    parsed = records.select(
-        F.concat_ws("/", F.lit("kinesis"), F.lit(stream_name), "shard_id", "sequence_number").alias(
-            "source_file"
-        ),
-        as_array.alias("_array"),
-        as_object.alias("_object"),
-    )
+    parsed = _parse_records(records, stream_name)
     named = [
         F.coalesce(*[F.col("_object")[names[i]] for names in HEADER_ALIASES.values()], F.lit(""))
         for i in range(len(RAW_FIELDS))
     ]
     object_count = F.size("_object")  # an object with a missing or extra key is not 7
-    good = parsed.where(F.col("_array").isNotNull() | F.col("_object").isNotNull())
+    good = parsed.where(~F.col("_malformed"))
     rows = good.select(
         F.lit("stream").alias("source"),
         "source_file",
@@ -84,7 +76,7 @@ def records_to_raw_rows(records: DataFrame, stream_name: str) -> tuple[DataFrame
         .otherwise(F.array(*named))
         .alias("fields"),
     )
-    malformed = parsed.where(F.col("_array").isNull() & F.col("_object").isNull()).select(
+    malformed = parsed.where(F.col("_malformed")).select(
         F.lit(STREAM_REASON_MALFORMED).alias("reason"),
         F.lit("stream").alias("source"),
         "source_file",
@@ -94,6 +86,27 @@ def records_to_raw_rows(records: DataFrame, stream_name: str) -> tuple[DataFrame
         F.current_date().alias("file_date"),
     )
     return rows, malformed
+
+
+def _parse_records(records: DataFrame, stream_name: str) -> DataFrame:
+    """Each record's data read as a JSON array and as a JSON object; malformed if neither."""
+    return records.select(
+        F.concat_ws("/", F.lit("kinesis"), F.lit(stream_name), "shard_id", "sequence_number").alias(
+            "source_file"
+        ),
+        F.from_json("data", "array<string>").alias("_array"),
+        F.from_json("data", "map<string,string>").alias("_object"),
+    ).select("*", (F.col("_array").isNull() & F.col("_object").isNull()).alias("_malformed"))
+
+
+def _record_counts(records: DataFrame) -> tuple[int, int]:
+    """(records, malformed records) of a batch in one pass."""
+    row = (
+        _parse_records(records, "")
+        .agg(F.count(F.lit(1)).alias("n"), F.count(F.when(F.col("_malformed"), 1)).alias("bad"))
+        .first()
+    )
+    return int(row["n"]), int(row["bad"])
 
 
 @dataclass
@@ -124,14 +137,7 @@ class MicroBatch:
         processed = None
         try:
             records = records.persist()
-            rows, malformed = records_to_raw_rows(records, self.stream_name)
-            n_records, n_malformed = _record_counts(records)
-            processed = pipeline.process_rows(self.spark, rows, self.salt)
-            counts = processed.counts(rows_read=n_records - n_malformed, unreadable=[])
-            if n_malformed:
-                counts["quarantined"] += n_malformed
-                counts["quarantined_by_reason"][STREAM_REASON_MALFORMED] = n_malformed
-                counts["rows_read"] += n_malformed
+            processed, malformed, counts = self._transform(records)
             summary.update(counts)
             pipeline.check_conservation(summary)
             transformed = time.monotonic()
@@ -170,6 +176,30 @@ class MicroBatch:
         )
         return summary
 
+    def _transform(self, records: DataFrame):
+        """Records → (Processed, malformed quarantine rows, the batch's counts)."""
+        rows, malformed = records_to_raw_rows(records, self.stream_name)
+        n_records, n_malformed = _record_counts(records)
+        processed = pipeline.process_rows(self.spark, rows, self.salt)
+        counts = processed.counts(rows_read=n_records - n_malformed, unreadable=[])
+        if n_malformed:
+            counts["quarantined"] += n_malformed
+            counts["quarantined_by_reason"][STREAM_REASON_MALFORMED] = n_malformed
+            counts["rows_read"] += n_malformed
+        return processed, malformed, counts
+
+    @staticmethod
+    def _lake_frames(processed, unique: DataFrame, malformed: DataFrame) -> dict:
+        """The batch's three lake tables (stream quarantine is filed under today)."""
+        quarantine = transform.quarantine(processed.validated).withColumn(
+            "file_date", F.coalesce("file_date", F.current_date())
+        )
+        return {
+            LAKE_TRANSACTIONS: transform.transactions(unique),
+            LAKE_BASKET_ITEMS: transform.basket_items(unique),
+            LAKE_QUARANTINE: quarantine.unionByName(malformed),
+        }
+
     def warm_up(self) -> float:
         """Run one made-up record through the transforms and a scratch lake write.
 
@@ -182,16 +212,10 @@ class MicroBatch:
             ["09/11/2026 09:00", "Leeds", "Warm Up", "Latte - 2.00", "2.00", "CARD", ""]
         )
         frame = self.spark.createDataFrame([(record, "warm-up", "0", 0)], RECORD_SCHEMA)
-        rows, _ = records_to_raw_rows(frame, self.stream_name)
-        _record_counts(frame)
-        processed = pipeline.process_rows(self.spark, rows, self.salt)
+        processed, malformed, _ = self._transform(frame)
         scratch = f"{self.lake_uri}{STAGING}/warm-up/"
-        for table, frame in (
-            (LAKE_TRANSACTIONS, transform.transactions(processed.unique)),
-            (LAKE_BASKET_ITEMS, transform.basket_items(processed.unique)),
-            (LAKE_QUARANTINE, transform.quarantine(processed.validated)),
-        ):
-            lake.write_table(frame, scratch, table, "overwrite", clustered=True)
+        for table, lake_frame in self._lake_frames(processed, processed.unique, malformed).items():
+            lake.write_table(lake_frame, scratch, table, "overwrite")
         _HadoopFs(self.spark).delete(scratch)
         processed.unpersist()
         return round(time.monotonic() - started, 1)
@@ -207,16 +231,8 @@ class MicroBatch:
         if present is not None:
             unique = unique.join(present, "transaction_id", "left_anti")
         staging = f"{self.lake_uri}{STAGING}/{batch_key}/"
-        quarantine = transform.quarantine(processed.validated).withColumn(
-            "file_date", F.coalesce("file_date", F.current_date())
-        )
-        frames = {
-            LAKE_TRANSACTIONS: transform.transactions(unique),
-            LAKE_BASKET_ITEMS: transform.basket_items(unique),
-            LAKE_QUARANTINE: quarantine.unionByName(malformed),
-        }
         moved: dict[str, list[str]] = {}
-        for table, frame in frames.items():
+        for table, frame in self._lake_frames(processed, unique, malformed).items():
             lake.write_table(frame, staging, table, "overwrite")
             moved[table] = fs.move_files(
                 lake.table_uri(staging, table), lake.table_uri(self.lake_uri, table), prefix
@@ -236,18 +252,6 @@ class MicroBatch:
         if not files:
             return None
         return self.spark.read.parquet(*files).select("transaction_id").distinct()
-
-
-def _record_counts(records: DataFrame) -> tuple[int, int]:
-    """(records, malformed records) of a batch in one pass."""
-    malformed = (
-        F.from_json("data", "array<string>").isNull()
-        & F.from_json("data", "map<string,string>").isNull()
-    )
-    row = records.agg(
-        F.count(F.lit(1)).alias("n"), F.count(F.when(malformed, 1)).alias("bad")
-    ).first()
-    return int(row["n"]), int(row["bad"])
 
 
 class _HadoopFs:
@@ -356,7 +360,8 @@ class LocalKinesisDriver:
     stop_after_idle_seconds: float | None
     starting_position: str = "TRIM_HORIZON"
     latencies: list[float] = field(default_factory=list)
-    arrivals: list[int] = field(default_factory=list)
+    first_arrival_ms: int | None = None
+    last_arrival_ms: int | None = None
     batches: list[dict] = field(default_factory=list)
 
     def run(self) -> dict:
@@ -468,7 +473,9 @@ class LocalKinesisDriver:
         summary = self.batch.process(frame, batch_id)
         committed_ms = time.time() * 1000
         self.latencies += [(committed_ms - r["arrival_ms"]) / 1000 for r in records]
-        self.arrivals += [r["arrival_ms"] for r in records]
+        arrivals = [r["arrival_ms"] for r in records]
+        self.first_arrival_ms = min(arrivals + [self.first_arrival_ms or arrivals[0]])
+        self.last_arrival_ms = max(arrivals + [self.last_arrival_ms or arrivals[0]])
         for shard_id, (_, last) in ranges.items():
             state["committed"][shard_id] = last
         state["pending"] = None
@@ -489,7 +496,7 @@ class LocalKinesisDriver:
 
         totals = dict(self.batch.totals)
         busy = sum(b["seconds"] for b in self.batches)
-        span = (max(self.arrivals) - min(self.arrivals)) / 1000 if self.arrivals else 0
+        span = (self.last_arrival_ms - self.first_arrival_ms) / 1000 if lat else 0
         return {
             **totals,
             "status": "succeeded",
@@ -497,7 +504,7 @@ class LocalKinesisDriver:
             "processing_seconds": round(busy, 1),
             # The rate records reached the stream, and the rate the job works through them
             # when busy: it keeps up when the second is at least the first.
-            "records_per_second_arriving": round(len(self.arrivals) / span) if span else 0,
+            "records_per_second_arriving": round(len(lat) / span) if span else 0,
             "records_per_second_processing": round(totals["records"] / busy) if busy else 0,
             "max_batch_seconds": max((b["seconds"] for b in self.batches), default=0),
             "latency_p50_seconds": pct(0.50),

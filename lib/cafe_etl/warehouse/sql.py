@@ -63,20 +63,19 @@ def schema_ddl(dialect: str) -> list[str]:
     statements += [create_table(t, dialect) for t in TABLES]
     statements += view_ddl()
     if dialect == POSTGRES:
-        statements += [
-            create.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS")
-            for create in _secondary_indexes()
-        ]
+        statements.append(_sale_date_index("IF NOT EXISTS "))
     return statements
 
 
-def _secondary_indexes() -> list[str]:
-    # The batch replace and the trend views filter facts by day (PostgreSQL only).
-    return [f"CREATE INDEX {SALE_DATE_INDEX} ON {FACT_TRANSACTION.qualified} (sale_date)"]
-
-
+# The batch replace and the trend views filter facts by day (PostgreSQL only).
 SALE_DATE_INDEX = "fact_transaction_sale_date"
 BULK_TABLES = (FACT_TRANSACTION, FACT_BASKET_ITEM)
+
+
+def _sale_date_index(if_not_exists: str = "") -> str:
+    return (
+        f"CREATE INDEX {if_not_exists}{SALE_DATE_INDEX} ON {FACT_TRANSACTION.qualified} (sale_date)"
+    )
 
 
 def bulk_load_indexes() -> tuple[list[str], list[str]]:
@@ -88,7 +87,7 @@ def bulk_load_indexes() -> tuple[list[str], list[str]]:
     transaction rolls back.
     """
     drops = [f"DROP INDEX {SCHEMA}.{SALE_DATE_INDEX}"]
-    creates = list(_secondary_indexes())
+    creates = [_sale_date_index()]
     for table in BULK_TABLES:
         drops.append(f"ALTER TABLE {table.qualified} DROP CONSTRAINT {table.name}_pkey")
         creates.append(
