@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 
 import pytest
+from cafe_etl import lake as lake_module
 from cafe_etl.runtime import UsageError
 from conftest import REPO, write_raw
 from helpers import lake_rows, run_nightly
@@ -76,8 +78,31 @@ def test_unwritable_lake_is_a_clear_error(spark, tmp_path, warehouse_url):
     lake = tmp_path / "lake"
     lake.mkdir()
     (lake / "_runs").write_text("a file where a folder must be")
-    with pytest.raises(UsageError, match="cannot write to the lake"):
+    with pytest.raises(UsageError, match="cannot write to the lake") as raised:
         run(spark, tmp_path / "raw", lake, warehouse_url)
+    # The Java cause, not py4j's "An error occurred while calling o54.create".
+    assert "not a directory" in str(raised.value)
+    assert "error occurred while calling" not in str(raised.value)
+
+
+def test_lake_probes_of_runs_started_together_do_not_collide(spark, tmp_path):
+    """Two runs probing one lake at once each succeed (a shared probe file failed ~1 in 7)."""
+    errors: list[str] = []
+
+    def probe() -> None:
+        for _ in range(60):
+            try:
+                lake_module.check_writable(spark, str(tmp_path / "lake"))
+            except UsageError as exc:
+                errors.append(str(exc))
+
+    threads = [threading.Thread(target=probe) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert [p.name for p in (tmp_path / "lake" / "_runs").iterdir()] == []
 
 
 def test_unreachable_warehouse_is_one_line_and_exit_2(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import uuid
 from urllib.parse import urlparse
 
 from pyspark.sql import DataFrame, SparkSession
@@ -34,21 +35,33 @@ def table_uri(lake_uri: str, table: str) -> str:
 
 
 def check_writable(spark: SparkSession, lake_uri: str) -> None:
-    """Fail early, with the path, when the lake cannot be written (before any work)."""
+    """Fail early, with the path, when the lake cannot be written (before any work).
+
+    Each call probes with its own file name: runs started together must not create and
+    delete one another's probe (that failed about one probe in seven when shared).
+    """
     jvm = spark.sparkContext._jvm
     conf = spark.sparkContext._jsc.hadoopConfiguration()
-    probe = jvm.org.apache.hadoop.fs.Path(normalise_uri(lake_uri) + "_runs/.write_probe")
+    name = f"{LAKE_RUNS}/.write_probe-{uuid.uuid4().hex}"
+    probe = jvm.org.apache.hadoop.fs.Path(normalise_uri(lake_uri) + name)
     try:
         fs = probe.getFileSystem(conf)
         stream = fs.create(probe, True)
         stream.close()
         fs.delete(probe, False)
     except Exception as exc:  # py4j wraps the Java IOException
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(
-            f"cannot write to the lake at {lake_uri}: {first[:300]}. "
+            f"cannot write to the lake at {lake_uri}: {_java_cause(exc)}. "
             "Check --lake_uri and the job's permissions on it."
         ) from None
+
+
+def _java_cause(exc: Exception) -> str:
+    """The Java exception's own message, not py4j's "An error occurred while calling"."""
+    java = getattr(exc, "java_exception", None)
+    text = str(java.toString()) if java is not None else str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return first[:300]
 
 
 def write_table(
