@@ -31,12 +31,14 @@ help:
 	@echo "make soak     - the property-based tests with many more examples"
 	@echo "make stream   - the streaming job on a local Kinesis (moto), with throughput and latency"
 
-# The virtualenv is rebuilt only when pyproject.toml changes.
+# The virtualenv is rebuilt only when pyproject.toml changes. Its last step dumps the
+# local Spark driver's classes into an archive that later JVMs map (~2.5 s faster starts).
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (AWS Glue 5.1), got " + sys.version' \
 		|| { rm -rf $(VENV); exit 1; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m cafe_etl.class_archive
 	@touch $(STAMP)
 
 setup: $(STAMP)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cafe_etl import jobs
+from cafe_etl import class_archive, jobs
 from cafe_etl.runtime import UsageError, parse_job_args
 from conftest import REPO, TEST_SALT
 from corpus import CARDS, EXPECTED, NAMES, write_corpus
@@ -182,3 +182,42 @@ def test_error_messages_are_scrubbed_of_card_numbers_but_keep_times():
     text = jobs.scrub("started 2026-11-24 20:42:05, row had 4111 1111 1111 1111 / 5494173772652516")
     assert "2026-11-24 20:42:05" in text
     assert "4111" not in text and "5494173772652516" not in text
+
+
+def test_class_archive_options_dump_use_or_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    monkeypatch.delenv(class_archive.DUMP_ENV, raising=False)
+    java_home = str(tmp_path / "jdk")
+    assert class_archive.java_options(java_home) == []
+
+    archive = class_archive.archive_path(java_home)
+    assert archive.is_relative_to(tmp_path)
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes(b"archive")
+    options = class_archive.java_options(java_home)
+    assert options[0] == f'-XX:SharedArchiveFile="{archive}"'
+    assert "-Xlog:all=warning:stderr" in options  # never on stdout, the summary's stream
+
+    monkeypatch.setenv(class_archive.DUMP_ENV, str(tmp_path / "new.jsa"))
+    assert class_archive.java_options(java_home)[0].startswith("-XX:ArchiveClassesAtExit=")
+    # Another JDK is another archive.
+    assert class_archive.archive_path(str(tmp_path / "other-jdk")) != archive
+
+
+@pytest.mark.parametrize("exit_code", [0, 1])
+def test_class_archive_is_installed_only_from_a_complete_dump(tmp_path, monkeypatch, exit_code):
+    """The dumping run writes a partial file; only a run that exits 0 gets it renamed."""
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    dump = (
+        "import os, sys; open(os.environ['CAFE_CLASS_ARCHIVE_DUMP'], 'wb').write(b'x' * 10); "
+        f"sys.exit({exit_code})"
+    )
+    monkeypatch.setattr(jobs, "nightly_argv", lambda *args: [sys.executable, "-c", dump])
+    built = class_archive.build()
+    folder = tmp_path / "share" / "cafe-etl"
+    if exit_code == 0:
+        assert built is not None and built.read_bytes() == b"x" * 10
+        assert [p.name for p in folder.iterdir()] == [built.name]
+    else:
+        assert built is None
+        assert list(folder.iterdir()) == []

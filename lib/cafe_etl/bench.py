@@ -20,6 +20,8 @@ import threading
 import time
 from pathlib import Path
 
+from cafe_etl.jobs import nightly_argv
+
 BRANCHES, DAYS = 120, 3
 
 
@@ -116,23 +118,9 @@ def run_job(raw: Path, work: Path) -> dict:
     lake = work / "lake"
     warehouse = work / "warehouse"
     subprocess.run(["rm", "-rf", str(lake), str(warehouse)], check=True)
-    script = Path(__file__).resolve().parents[2] / "glue_jobs" / "nightly_batch.py"
-    argv = [
-        sys.executable,
-        str(script),
-        "--JOB_NAME",
-        "bench",
-        "--raw_uri",
-        str(raw),
-        "--lake_uri",
-        str(lake),
-        "--warehouse_url",
-        f"embedded://{warehouse.resolve()}",
-        "--process_date",
-        "all",
-        "--hash_salt",
-        "bench-salt",
-    ]
+    argv = nightly_argv(
+        str(raw), str(lake), f"embedded://{warehouse.resolve()}", "bench", "bench-salt"
+    )
     started = time.monotonic()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=sys.stderr, text=True)
     with PeakMemory(proc.pid) as memory:

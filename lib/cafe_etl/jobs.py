@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 from cafe_etl.runtime import UsageError, build_runtime, parse_job_args, setup_logging
 from cafe_etl.warehouse import prestart
@@ -40,6 +41,29 @@ STREAM_OPTIONAL_ARGS = {
     "redshift_copy_role_arn": None,
     "aws_region": None,
 }
+
+
+NIGHTLY_SCRIPT = Path(__file__).resolve().parents[2] / "glue_jobs" / "nightly_batch.py"
+
+
+def nightly_argv(raw_uri: str, lake_uri: str, warehouse_url: str, job_name: str, salt: str):
+    """The command line of a local nightly run over every day under raw_uri."""
+    return [
+        sys.executable,
+        str(NIGHTLY_SCRIPT),
+        "--JOB_NAME",
+        job_name,
+        "--raw_uri",
+        raw_uri,
+        "--lake_uri",
+        lake_uri,
+        "--warehouse_url",
+        warehouse_url,
+        "--process_date",
+        "all",
+        "--hash_salt",
+        salt,
+    ]
 
 
 def scrub(text: str) -> str:

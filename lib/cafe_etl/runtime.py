@@ -110,10 +110,16 @@ SESSION_CONF: dict[str, str] = {
 
 def local_spark(app_name: str, extra_conf: Mapping[str, str] | None = None):
     """A local SparkSession configured like the Glue one (cores from CAFE_SPARK_MASTER)."""
-    ensure_java()
+    from cafe_etl import class_archive
+
+    java_home = ensure_java()
     # A laptop run talks to nothing but itself: bind Spark to loopback.
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
+
+    # A batch job wants throughput, not short pauses: the parallel collector saves ~2 s of
+    # a nightly-sized run. The class archive, when built, saves ~2.5 s more of JVM start.
+    java_options = ["-XX:+UseParallelGC", *class_archive.java_options(java_home)]
 
     builder = (
         SparkSession.builder.master(os.environ.get("CAFE_SPARK_MASTER", "local[2]"))
@@ -121,8 +127,7 @@ def local_spark(app_name: str, extra_conf: Mapping[str, str] | None = None):
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", os.environ.get("CAFE_SPARK_DRIVER_MEMORY", "4g"))
-        # A batch job wants throughput, not short pauses: ~2 s of a nightly-sized run.
-        .config("spark.driver.extraJavaOptions", "-XX:+UseParallelGC")
+        .config("spark.driver.extraJavaOptions", " ".join(java_options))
         .config("spark.sql.shuffle.partitions", os.environ.get("CAFE_SHUFFLE_PARTITIONS", "8"))
         # Local files, not S3 objects (Glue keeps Spark's defaults, which suit S3):
         # - listing a night's 150 file paths is 150 system calls; Spark's default above 32
