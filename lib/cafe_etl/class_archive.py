@@ -1,9 +1,9 @@
 """A class-data-sharing archive of the local Spark driver's classes (JDK 17 AppCDS).
 
-A local job spends its first seconds loading and verifying ~15,000 Spark classes. The
-JVM can instead map them from an archive dumped by an earlier run
-(-XX:ArchiveClassesAtExit, then -XX:SharedArchiveFile): about 2.5 s of a nightly-sized
-run. Local runs only; Glue starts its own JVM.
+A local job spends its first seconds loading and verifying Spark's classes. The JVM can
+instead map them from an archive dumped by an earlier run (-XX:ArchiveClassesAtExit,
+then -XX:SharedArchiveFile): about 2.5 s of a nightly-sized run. Local runs only; Glue
+starts its own JVM.
 
 `make setup` builds the archive once per environment by running the nightly job on a small
 generated day (so the archive holds the classes a real run loads):
