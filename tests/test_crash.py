@@ -8,36 +8,19 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import REPO, TEST_SALT
+from cafe_etl.jobs import nightly_argv
+from conftest import TEST_SALT
 from corpus import write_bulk
 from helpers import lake_files, lake_rows, warehouse_dump
 
-SCRIPT = REPO / "glue_jobs" / "nightly_batch.py"
-
 
 def job_argv(raw: Path, lake: Path, url: str) -> list[str]:
-    return [
-        sys.executable,
-        str(SCRIPT),
-        "--JOB_NAME",
-        "crash",
-        "--raw_uri",
-        str(raw),
-        "--lake_uri",
-        str(lake),
-        "--warehouse_url",
-        url,
-        "--process_date",
-        "all",
-        "--hash_salt",
-        TEST_SALT,
-    ]
+    return nightly_argv(str(raw), str(lake), url, "crash", TEST_SALT)
 
 
 def run_and_kill(argv: list[str], marker: str, timeout: float = 240) -> str:

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from cafe_etl import class_archive, jobs
 from cafe_etl.runtime import UsageError, parse_job_args
-from conftest import REPO, TEST_SALT
+from conftest import TEST_SALT
 from corpus import CARDS, EXPECTED, NAMES, write_corpus
 from helpers import personal_data_hits, warehouse_dump
 
-SCRIPT = REPO / "glue_jobs" / "nightly_batch.py"
+SCRIPT = jobs.NIGHTLY_SCRIPT
 
 
 def script_constants(path: Path) -> dict:
