@@ -25,6 +25,12 @@ from pathlib import Path
 CARD_PATTERN = re.compile(r"(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])")
 E_NOTATION_CARD = re.compile(r"(?<![0-9A-Za-z.])\d\.\d+[eE]\+?1[2-8](?![0-9])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+# Spark names its output files itself: part-<task>-<write uuid>[-c<n>][.codec].parquet. The
+# uuid is random, and one that begins with eight decimal digits joined to the task number
+# reads as a 13-digit card number, so these names are machine-made, never personal data.
+SPARK_PART_FILE = re.compile(
+    r"\.?part-\d{5}-[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}(?:-c\d{3})?(?:\.[A-Za-z0-9]+)*"
+)
 
 
 def luhn_valid(digits: str) -> bool:
@@ -127,6 +133,8 @@ class Scanner:
             if entry.type != pafs.FileType.File:
                 continue
             where = entry.path[len(root) :].lstrip("/")
+            # Directory names (partition values) and file names a person chose are values too.
+            self.check(f"lake path {where}", chosen_path(where))
             if entry.path.endswith(".parquet"):
                 with fs.open_input_file(entry.path) as handle:
                     parquet = pq.ParquetFile(handle)
@@ -138,8 +146,6 @@ class Scanner:
                                 values = set(column.to_pylist())
                                 values.discard(None)
                                 self.scan_texts(f"lake {where} column {name}", values)
-                # Directory names (partition values) are part of the lake too.
-                self.check(f"lake path {where}", where)
             elif entry.path.endswith((".json", ".txt", ".csv")):
                 with fs.open_input_stream(entry.path) as handle:
                     self.scan_texts(f"lake {where}", _strings(handle.read().decode("utf-8")))
@@ -162,6 +168,12 @@ class Scanner:
     def scan_log(self, path: str | Path) -> None:
         for number, line in enumerate(Path(path).read_text("utf-8", "replace").splitlines(), 1):
             self.check(f"log {path}:{number}", line)
+
+
+def chosen_path(where: str) -> str:
+    """The lake path with Spark's own part-file name taken out; the rest was chosen."""
+    folder, _, name = where.rpartition("/")
+    return folder if SPARK_PART_FILE.fullmatch(name) else where
 
 
 def _strings(text: str) -> Iterator[str]:
