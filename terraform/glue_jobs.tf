@@ -31,102 +31,104 @@ resource "aws_cloudwatch_log_group" "glue_jobs" {
   kms_key_id        = aws_kms_key.main.arn
 }
 
-# Nightly batch: one day of raw till CSVs -> lake -> warehouse.
-resource "aws_glue_job" "nightly_batch" {
-  name                    = "${local.name_prefix}-nightly-batch"
-  description             = "Nightly batch: the day's raw till CSVs -> personal-data-free Parquet lake -> Redshift."
-  role_arn                = aws_iam_role.glue_job.arn
-  glue_version            = "5.1"
-  worker_type             = "G.1X"
-  number_of_workers       = 2
-  execution_class         = "STANDARD"
-  timeout                 = var.nightly_timeout_minutes
-  max_retries             = 1
-  job_run_queuing_enabled = true
-  security_configuration  = aws_glue_security_configuration.main.name
-
-  command {
-    name            = "glueetl"
-    script_location = "s3://${aws_s3_object.nightly_batch_script.bucket}/${aws_s3_object.nightly_batch_script.key}"
-    python_version  = "3"
-  }
-
-  execution_property {
-    max_concurrent_runs = 1
-  }
-
-  default_arguments = {
+# Arguments both jobs get: Glue's own parameters, then the script arguments the two
+# scripts share. Each job merges its own on top (a job's value wins on a clash).
+locals {
+  glue_common_arguments = {
     # Glue special parameters
     "--job-language"                     = "python"
-    "--job-bookmark-option"              = "job-bookmark-disable"
     "--TempDir"                          = local.temp_dir_uri
     "--enable-metrics"                   = "true"
     "--enable-observability-metrics"     = "true"
     "--enable-continuous-cloudwatch-log" = "true"
     "--enable-continuous-log-filter"     = "true"
     "--continuous-log-logGroup"          = aws_cloudwatch_log_group.glue_jobs.name
-    "--enable-spark-ui"                  = "true"
-    "--spark-event-logs-path"            = local.spark_ui_uri
     "--additional-python-modules"        = local.library_wheel_uri
     # The wheel's own dependencies (pyspark, the local stand-ins) must not replace Glue's.
     "--python-modules-installer-option" = "--no-deps"
 
-    # nightly_batch.py arguments
-    "--raw_uri"                = local.raw_uri
+    # Script arguments of both nightly_batch.py and kinesis_stream.py
     "--lake_uri"               = local.lake_uri
     "--warehouse_url"          = local.warehouse_url
-    "--process_date"           = var.nightly_process_date
     "--hash_salt_secret_id"    = aws_secretsmanager_secret.hash_salt.arn
     "--redshift_copy_role_arn" = aws_iam_role.redshift_copy.arn
   }
 }
 
-# Streaming: Kinesis till records -> lake -> warehouse, one micro-batch at a time.
-resource "aws_glue_job" "kinesis_stream" {
-  name                    = "${local.name_prefix}-kinesis-stream"
-  description             = "Streaming: Kinesis till records -> personal-data-free Parquet lake -> Redshift, per micro-batch."
+# The two jobs, one definition each in local.glue_jobs, made by one resource:
+#   nightly_batch   one day of raw till CSVs -> personal-data-free Parquet lake -> Redshift
+#   kinesis_stream  Kinesis till records -> lake -> Redshift, one micro-batch at a time
+# Both run one at a time (max_concurrent_runs = 1): for the streaming job, the watchdog
+# trigger's start attempts fail harmlessly while it runs and start it once it has stopped.
+locals {
+  glue_jobs = {
+    nightly_batch = {
+      description        = "Nightly batch: the day's raw till CSVs -> personal-data-free Parquet lake -> Redshift."
+      command            = "glueetl"
+      glue_version       = "5.1"
+      worker_type        = "G.1X"
+      execution_class    = "STANDARD"
+      timeout            = var.nightly_timeout_minutes
+      max_retries        = 1
+      queuing            = true
+      maintenance_window = null
+      arguments = {
+        "--job-bookmark-option"   = "job-bookmark-disable"
+        "--enable-spark-ui"       = "true"
+        "--spark-event-logs-path" = local.spark_ui_uri
+
+        # nightly_batch.py arguments
+        "--raw_uri"      = local.raw_uri
+        "--process_date" = var.nightly_process_date
+      }
+    }
+    kinesis_stream = {
+      description        = "Streaming: Kinesis till records -> personal-data-free Parquet lake -> Redshift, per micro-batch."
+      command            = "gluestreaming"
+      glue_version       = var.streaming_glue_version
+      worker_type        = "G.025X"
+      execution_class    = null
+      timeout            = null
+      max_retries        = 0
+      queuing            = false
+      maintenance_window = var.streaming_maintenance_window
+      arguments = {
+        # kinesis_stream.py arguments
+        "--stream_name"       = aws_kinesis_stream.transactions.name
+        "--checkpoint_uri"    = local.checkpoint_uri
+        "--window_seconds"    = tostring(var.streaming_window_seconds)
+        "--starting_position" = var.streaming_starting_position
+        "--aws_region"        = var.aws_region
+      }
+    }
+  }
+}
+
+resource "aws_glue_job" "this" {
+  for_each = local.glue_jobs
+
+  name                    = "${local.name_prefix}-${replace(each.key, "_", "-")}"
+  description             = each.value.description
   role_arn                = aws_iam_role.glue_job.arn
-  glue_version            = var.streaming_glue_version
-  worker_type             = "G.025X"
+  glue_version            = each.value.glue_version
+  worker_type             = each.value.worker_type
   number_of_workers       = 2
-  max_retries             = 0
-  job_run_queuing_enabled = false
-  maintenance_window      = var.streaming_maintenance_window
+  execution_class         = each.value.execution_class
+  timeout                 = each.value.timeout
+  max_retries             = each.value.max_retries
+  job_run_queuing_enabled = each.value.queuing
+  maintenance_window      = each.value.maintenance_window
   security_configuration  = aws_glue_security_configuration.main.name
 
   command {
-    name            = "gluestreaming"
-    script_location = "s3://${aws_s3_object.kinesis_stream_script.bucket}/${aws_s3_object.kinesis_stream_script.key}"
+    name            = each.value.command
+    script_location = "s3://${aws_s3_object.job_script[each.key].bucket}/${aws_s3_object.job_script[each.key].key}"
     python_version  = "3"
   }
 
-  # One run at a time: the watchdog trigger's start attempts fail harmlessly while the
-  # job is running and start it again once it has stopped.
   execution_property {
     max_concurrent_runs = 1
   }
 
-  default_arguments = {
-    # Glue special parameters
-    "--job-language"                     = "python"
-    "--TempDir"                          = local.temp_dir_uri
-    "--enable-metrics"                   = "true"
-    "--enable-observability-metrics"     = "true"
-    "--enable-continuous-cloudwatch-log" = "true"
-    "--enable-continuous-log-filter"     = "true"
-    "--continuous-log-logGroup"          = aws_cloudwatch_log_group.glue_jobs.name
-    "--additional-python-modules"        = local.library_wheel_uri
-    "--python-modules-installer-option"  = "--no-deps"
-
-    # kinesis_stream.py arguments
-    "--stream_name"            = aws_kinesis_stream.transactions.name
-    "--lake_uri"               = local.lake_uri
-    "--warehouse_url"          = local.warehouse_url
-    "--checkpoint_uri"         = local.checkpoint_uri
-    "--window_seconds"         = tostring(var.streaming_window_seconds)
-    "--starting_position"      = var.streaming_starting_position
-    "--hash_salt_secret_id"    = aws_secretsmanager_secret.hash_salt.arn
-    "--redshift_copy_role_arn" = aws_iam_role.redshift_copy.arn
-    "--aws_region"             = var.aws_region
-  }
+  default_arguments = merge(local.glue_common_arguments, each.value.arguments)
 }

@@ -45,34 +45,34 @@ data "aws_iam_policy_document" "glue_job" {
   statement {
     sid       = "ListDataBuckets"
     actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-    resources = [aws_s3_bucket.raw.arn, aws_s3_bucket.lake.arn, aws_s3_bucket.artifacts.arn]
+    resources = [module.bucket["raw"].arn, module.bucket["lake"].arn, module.bucket["artifacts"].arn]
   }
 
   statement {
     sid       = "ReadRawExports"
     actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.raw.arn}/*"]
+    resources = ["${module.bucket["raw"].arn}/*"]
   }
 
   statement {
     sid       = "ReadWriteLake"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    resources = ["${aws_s3_bucket.lake.arn}/*"]
+    resources = ["${module.bucket["lake"].arn}/*"]
   }
 
   statement {
     sid       = "ReadCodeAndScratch"
     actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.artifacts.arn}/*"]
+    resources = ["${module.bucket["artifacts"].arn}/*"]
   }
 
   statement {
     sid     = "WriteScratchCheckpointsSparkUi"
     actions = ["s3:PutObject", "s3:DeleteObject"]
     resources = [
-      "${aws_s3_bucket.artifacts.arn}/tmp/*",
-      "${aws_s3_bucket.artifacts.arn}/checkpoints/*",
-      "${aws_s3_bucket.artifacts.arn}/spark-ui/*",
+      "${module.bucket["artifacts"].arn}/tmp/*",
+      "${module.bucket["artifacts"].arn}/checkpoints/*",
+      "${module.bucket["artifacts"].arn}/spark-ui/*",
     ]
   }
 
@@ -166,13 +166,13 @@ data "aws_iam_policy_document" "glue_crawler" {
   statement {
     sid       = "ListCrawledBuckets"
     actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-    resources = [aws_s3_bucket.raw.arn, aws_s3_bucket.lake.arn]
+    resources = [module.bucket["raw"].arn, module.bucket["lake"].arn]
   }
 
   statement {
     sid       = "ReadCrawledObjects"
     actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.raw.arn}/*", "${aws_s3_bucket.lake.arn}/*"]
+    resources = ["${module.bucket["raw"].arn}/*", "${module.bucket["lake"].arn}/*"]
   }
 
   statement {
@@ -246,13 +246,13 @@ data "aws_iam_policy_document" "redshift_copy" {
   statement {
     sid       = "ListLake"
     actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-    resources = [aws_s3_bucket.lake.arn]
+    resources = [module.bucket["lake"].arn]
   }
 
   statement {
     sid       = "ReadLake"
     actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.lake.arn}/*"]
+    resources = ["${module.bucket["lake"].arn}/*"]
   }
 
   statement {

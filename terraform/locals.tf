@@ -18,11 +18,13 @@ locals {
   # The URIs the job scripts read (--raw_uri, --lake_uri, --checkpoint_uri). The lake
   # layout under lake_uri (transactions/, basket_items/, quarantine/, _runs/) is fixed by
   # lib/cafe_etl/schema.py; the lake crawler targets the same folders.
-  raw_uri        = "s3://${aws_s3_bucket.raw.bucket}/"
-  lake_uri       = "s3://${aws_s3_bucket.lake.bucket}/"
-  checkpoint_uri = "s3://${aws_s3_bucket.artifacts.bucket}/checkpoints/kinesis_stream/"
-  temp_dir_uri   = "s3://${aws_s3_bucket.artifacts.bucket}/tmp/"
-  spark_ui_uri   = "s3://${aws_s3_bucket.artifacts.bucket}/spark-ui/"
+  raw_uri        = "s3://${module.bucket["raw"].bucket}/"
+  lake_uri       = "s3://${module.bucket["lake"].bucket}/"
+  checkpoint_uri = "s3://${module.bucket["artifacts"].bucket}/checkpoints/kinesis_stream/"
+  temp_dir_uri   = "s3://${module.bucket["artifacts"].bucket}/tmp/"
+  spark_ui_uri   = "s3://${module.bucket["artifacts"].bucket}/spark-ui/"
+  # Athena query results (encrypted by the workgroup, expired by the bucket's lifecycle).
+  athena_results_uri = "s3://${module.bucket["artifacts"].bucket}/athena-results/"
 
   # Redshift Serverless through the Redshift Data API: redshift://WORKGROUP/DATABASE.
   warehouse_url = "redshift://${aws_redshiftserverless_workgroup.main.workgroup_name}/${aws_redshiftserverless_namespace.main.db_name}"

@@ -64,7 +64,7 @@ resource "aws_cloudwatch_event_rule" "glue_job_failed" {
     source        = ["aws.glue"]
     "detail-type" = ["Glue Job State Change"]
     detail = {
-      jobName = [aws_glue_job.nightly_batch.name, aws_glue_job.kinesis_stream.name]
+      jobName = [aws_glue_job.this["nightly_batch"].name, aws_glue_job.this["kinesis_stream"].name]
       state   = ["FAILED", "TIMEOUT", "ERROR"]
     }
   })

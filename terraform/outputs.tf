@@ -1,16 +1,16 @@
 output "raw_bucket" {
   description = "Bucket the tills upload their daily CSV exports to (YYYY/MM/DD/<branch>_DD-MM-YYYY_HH-MM-SS.csv)."
-  value       = aws_s3_bucket.raw.bucket
+  value       = module.bucket["raw"].bucket
 }
 
 output "lake_bucket" {
   description = "Bucket of the Parquet lake."
-  value       = aws_s3_bucket.lake.bucket
+  value       = module.bucket["lake"].bucket
 }
 
 output "artifacts_bucket" {
   description = "Bucket of job scripts, the library wheel, Glue temp files and stream checkpoints."
-  value       = aws_s3_bucket.artifacts.bucket
+  value       = module.bucket["artifacts"].bucket
 }
 
 output "kms_key_arn" {
@@ -25,12 +25,12 @@ output "kinesis_stream_name" {
 
 output "nightly_job_name" {
   description = "Glue job of the nightly batch."
-  value       = aws_glue_job.nightly_batch.name
+  value       = aws_glue_job.this["nightly_batch"].name
 }
 
 output "streaming_job_name" {
   description = "Glue job of the Kinesis stream."
-  value       = aws_glue_job.kinesis_stream.name
+  value       = aws_glue_job.this["kinesis_stream"].name
 }
 
 output "nightly_workflow_name" {

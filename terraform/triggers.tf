@@ -20,7 +20,7 @@ resource "aws_glue_trigger" "nightly_start" {
   start_on_creation = true
 
   actions {
-    job_name = aws_glue_job.nightly_batch.name
+    job_name = aws_glue_job.this["nightly_batch"].name
   }
 }
 
@@ -33,7 +33,7 @@ resource "aws_glue_trigger" "crawl_lake" {
 
   predicate {
     conditions {
-      job_name         = aws_glue_job.nightly_batch.name
+      job_name         = aws_glue_job.this["nightly_batch"].name
       state            = "SUCCEEDED"
       logical_operator = "EQUALS"
     }
@@ -55,19 +55,19 @@ resource "aws_glue_trigger" "crawl_raw" {
     logical = "ANY"
 
     conditions {
-      job_name         = aws_glue_job.nightly_batch.name
+      job_name         = aws_glue_job.this["nightly_batch"].name
       state            = "SUCCEEDED"
       logical_operator = "EQUALS"
     }
 
     conditions {
-      job_name         = aws_glue_job.nightly_batch.name
+      job_name         = aws_glue_job.this["nightly_batch"].name
       state            = "FAILED"
       logical_operator = "EQUALS"
     }
 
     conditions {
-      job_name         = aws_glue_job.nightly_batch.name
+      job_name         = aws_glue_job.this["nightly_batch"].name
       state            = "TIMEOUT"
       logical_operator = "EQUALS"
     }
@@ -86,6 +86,6 @@ resource "aws_glue_trigger" "streaming_watchdog" {
   start_on_creation = true
 
   actions {
-    job_name = aws_glue_job.kinesis_stream.name
+    job_name = aws_glue_job.this["kinesis_stream"].name
   }
 }

@@ -147,13 +147,13 @@ variable "nightly_process_date" {
 }
 
 variable "streaming_glue_version" {
-  description = "Glue version of the streaming job. 5.1 matches the batch job and the wheel's Python 3.11; see README before changing."
+  description = "Glue version of the streaming job. The cafe_etl wheel needs Python 3.11, which only Glue 5.x has; see README before changing."
   type        = string
   default     = "5.1"
 
   validation {
-    condition     = contains(["4.0", "5.0", "5.1"], var.streaming_glue_version)
-    error_message = "streaming_glue_version must be 4.0, 5.0 or 5.1."
+    condition     = contains(["5.0", "5.1"], var.streaming_glue_version)
+    error_message = "streaming_glue_version must be 5.0 or 5.1: the cafe_etl wheel needs Python 3.11, which Glue 4.0 and older do not have."
   }
 }
 
@@ -378,5 +378,42 @@ variable "alert_email" {
   validation {
     condition     = var.alert_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alert_email))
     error_message = "alert_email must be an e-mail address (or null)."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# Analytics: Athena over the lake, QuickSight over the warehouse
+# ---------------------------------------------------------------------------------------
+
+variable "athena_bytes_scanned_cutoff" {
+  description = "Bytes one Athena query in the lake workgroup may scan before Athena cancels it (Athena's minimum is 10 MB)."
+  type        = number
+  default     = 10737418240
+
+  validation {
+    condition     = var.athena_bytes_scanned_cutoff >= 10000000 && floor(var.athena_bytes_scanned_cutoff) == var.athena_bytes_scanned_cutoff
+    error_message = "athena_bytes_scanned_cutoff must be a whole number of bytes, at least 10000000 (Athena's minimum)."
+  }
+}
+
+variable "enable_quicksight" {
+  description = "Create the QuickSight VPC connection, Redshift data source and trend data sets. Needs a QuickSight subscription in the account first."
+  type        = bool
+  default     = false
+}
+
+variable "quicksight_principal_arn" {
+  description = "QuickSight user or group ARN (arn:aws:quicksight:REGION:ACCOUNT:group/default/NAME) that may use the data source and data sets."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.quicksight_principal_arn == null || can(regex("^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:[0-9]{12}:(user|group)/", var.quicksight_principal_arn))
+    error_message = "quicksight_principal_arn must be a QuickSight user or group ARN."
+  }
+
+  validation {
+    condition     = !var.enable_quicksight || var.quicksight_principal_arn != null
+    error_message = "quicksight_principal_arn is required when enable_quicksight is true."
   }
 }
