@@ -11,24 +11,42 @@ locals {
   # The columns of each trend view, with QuickSight's types (cafe_etl.warehouse.views).
   trend_view_columns = {
     v_daily_branch_sales = {
-      sale_date = "DATETIME", branch_name = "STRING", region = "STRING",
-      transactions = "INTEGER", revenue = "DECIMAL", avg_basket_value = "DECIMAL"
+      sale_date        = "DATETIME"
+      branch_name      = "STRING"
+      region           = "STRING"
+      transactions     = "INTEGER"
+      revenue          = "DECIMAL"
+      avg_basket_value = "DECIMAL"
     }
     v_region_product_sales = {
-      region = "STRING", product_name = "STRING", size = "STRING",
-      items_sold = "INTEGER", revenue = "DECIMAL"
+      region       = "STRING"
+      product_name = "STRING"
+      size         = "STRING"
+      items_sold   = "INTEGER"
+      revenue      = "DECIMAL"
     }
     v_hourly_sales = {
-      branch_name = "STRING", region = "STRING", day_of_week = "INTEGER",
-      hour_of_day = "INTEGER", transactions = "INTEGER", revenue = "DECIMAL"
+      branch_name  = "STRING"
+      region       = "STRING"
+      day_of_week  = "INTEGER"
+      hour_of_day  = "INTEGER"
+      transactions = "INTEGER"
+      revenue      = "DECIMAL"
     }
     v_payment_mix = {
-      sale_date = "DATETIME", region = "STRING", payment_method = "STRING",
-      transactions = "INTEGER", revenue = "DECIMAL"
+      sale_date      = "DATETIME"
+      region         = "STRING"
+      payment_method = "STRING"
+      transactions   = "INTEGER"
+      revenue        = "DECIMAL"
     }
     v_branch_weekly_growth = {
-      branch_name = "STRING", region = "STRING", week_start = "DATETIME", revenue = "DECIMAL",
-      previous_week_revenue = "DECIMAL", growth_pct = "DECIMAL"
+      branch_name           = "STRING"
+      region                = "STRING"
+      week_start            = "DATETIME"
+      revenue               = "DECIMAL"
+      previous_week_revenue = "DECIMAL"
+      growth_pct            = "DECIMAL"
     }
   }
 }

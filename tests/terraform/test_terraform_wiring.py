@@ -1,33 +1,40 @@
-"""The Terraform and the code it deploys agree: scripts, arguments, triggers, lake paths, IAM.
+"""The Terraform and the code it deploys agree: job arguments, scripts, the trigger graph,
+lake paths, the Redshift bootstrap, the Athena queries and the QuickSight data sets.
 
-Each check in cafe_tf returns a list of problems; on the real tree every list is empty.
-The job scripts are read from glue_jobs/ (their AST, never imported): if one is missing,
-these tests fail.
+The rules checkov can hold (encryption, the salt, workers, expiry) are custom checks in
+checks/; these are the project's own wiring, read from the HCL with cafe_tf.
 """
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import sqlglot
+from cafe_etl import schema
+from cafe_etl.warehouse.model import SCHEMA
+from cafe_etl.warehouse.views import VIEWS
 from cafe_tf import (
-    GLUE_JOBS_DIR,
     TF_DIR,
-    attr,
-    check_buckets,
-    check_crawler_targets,
-    check_event_rules,
-    check_glue_settings,
-    check_iam_policies,
+    blocks,
     check_job_arguments,
     check_job_scripts,
-    check_references,
-    check_resources_present,
-    check_triggers,
-    lake_tables_from_schema,
+    glue_jobs,
+    grantee,
     load_config,
-    read_script_args,
+    one,
+    render,
+    trigger_edges,
 )
+from sqlglot import exp
 
-JOB_SCRIPTS = ("nightly_batch.py", "kinesis_stream.py")
+# What the test renders the Terraform's symbols to: any values of the right shape do.
+ROLE_NAME = "cafe-connect-dev-glue-job"
+SYMBOLS = {
+    "aws_iam_role.glue_job.name": ROLE_NAME,
+    "var.redshift_admin_username": "cafe_admin",
+    "database": "cafe_connect_dev",
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,120 +42,204 @@ def cfg():
     return load_config(TF_DIR)
 
 
-@pytest.mark.parametrize("script", JOB_SCRIPTS)
-def test_job_script_exists_and_declares_its_arguments(script):
-    path = GLUE_JOBS_DIR / script
-    assert path.is_file(), f"glue_jobs/{script} is missing; Terraform deploys it"
-    args = read_script_args(path)
-    assert args.required[:1] == ("JOB_NAME",), args.required
+# ---------------------------------------------------------------------------------------
+# Jobs and triggers
+# ---------------------------------------------------------------------------------------
 
 
-def test_both_scripts_are_deployed(cfg):
-    sources = {str(attr(b, "source")) for b in cfg.of_type("aws_s3_object").values()}
-    for script in JOB_SCRIPTS:
-        assert any(s.endswith(f"/{script}") for s in sources), (script, sources)
-
-
-def test_every_job_script_exists(cfg):
-    assert check_job_scripts(cfg) == []
-
-
-def test_every_job_passes_exactly_the_arguments_its_script_knows(cfg):
+def test_every_job_passes_exactly_the_arguments_its_script_accepts(cfg):
     assert check_job_arguments(cfg) == []
 
 
-def test_triggers_point_at_jobs_and_crawlers_that_exist(cfg):
-    assert check_triggers(cfg) == []
+def test_every_job_script_is_uploaded_and_exists(cfg):
+    assert check_job_scripts(cfg) == []
+
+
+def test_both_jobs_get_the_common_arguments(cfg):
+    common = set(cfg.locals["glue_common_arguments"])
+    assert {"--lake_uri", "--warehouse_url", "--hash_salt_secret_id"} <= common
+    job = cfg.of_type("aws_glue_job")["this"]
+    assert one(job["for_each"]) == "${local.glue_jobs}"
+    assert one(job["default_arguments"]).replace(" ", "") == (
+        "${merge(local.glue_common_arguments,each.value.arguments)}"
+    )
+    assert {j["command"] for j in glue_jobs(cfg).values()} == {"glueetl", "gluestreaming"}
+
+
+def test_the_trigger_graph(cfg):
+    edges = trigger_edges(cfg)
+    # The nightly workflow: its schedule starts the job; success starts the lake crawler.
+    assert ("schedule:workflow", "", "job:nightly_batch") in edges
+    assert ("job:nightly_batch", "SUCCEEDED", "crawler:lake") in edges
+    # The raw crawler runs after the nightly job (at least when it succeeded).
+    assert ("job:nightly_batch", "SUCCEEDED", "crawler:raw") in edges
+    # The watchdog restarts the streaming job; nothing but a schedule starts a job.
+    assert ("schedule", "", "job:kinesis_stream") in edges
+    assert {(s, t) for s, _, t in edges if t.startswith("job:")} == {
+        ("schedule:workflow", "job:nightly_batch"),
+        ("schedule", "job:kinesis_stream"),
+    }
 
 
 def test_lake_crawler_targets_are_the_tables_the_jobs_write(cfg):
-    tables = lake_tables_from_schema()
-    from cafe_etl import schema
+    crawler = cfg.of_type("aws_glue_crawler")["lake"]
+    paths = {one(t["path"]) for t in blocks(crawler, "s3_target")}
+    assert paths == {"${local.lake_uri}" + f"{table}/" for table in schema.LAKE_TABLES}
 
-    assert {tables["transactions"], tables["basket_items"], tables["quarantine"]} <= set(
-        schema.LAKE_TABLES
+
+# ---------------------------------------------------------------------------------------
+# Redshift bootstrap
+# ---------------------------------------------------------------------------------------
+
+
+def bootstrap_chain(cfg) -> list[str]:
+    """The statements in the order their depends_on chain runs them."""
+    statements = cfg.of_type("aws_redshiftdata_statement")
+    after = {}
+    for name, body in statements.items():
+        parents = re.findall(r"aws_redshiftdata_statement\.(\w+)", str(body.get("depends_on")))
+        assert len(parents) <= 1, f"{name} depends on {parents}: the chain must be a line"
+        after[parents[0] if parents else None] = name
+    chain, current = [], None
+    while current in after:
+        current = after[current]
+        chain.append(current)
+    assert sorted(chain) == sorted(statements), "every statement is on the one chain"
+    return chain
+
+
+def statement_sql(cfg, name: str) -> str:
+    return render(cfg, one(cfg.of_type("aws_redshiftdata_statement")[name]["sql"]), SYMBOLS)
+
+
+def test_bootstrap_statements_run_in_one_chain_as_the_admin(cfg):
+    chain = bootstrap_chain(cfg)
+    assert chain[0] == "create_schema"
+    assert chain.index("ensure_job_user") < chain.index("grant_schema")
+    for name, body in cfg.of_type("aws_redshiftdata_statement").items():
+        assert one(body["secret_arn"]) == "${local.bootstrap_target.secret_arn}", name
+    target = cfg.locals["bootstrap_target"]
+    assert target["secret_arn"] == (
+        "${aws_redshiftserverless_namespace.main.admin_password_secret_arn}"
     )
-    assert check_crawler_targets(cfg, tables) == []
+    assert target["workgroup_name"] == "${aws_redshiftserverless_workgroup.main.workgroup_name}"
+    assert statement_sql(cfg, "create_schema") == f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"
 
 
-def test_iam_policies_name_exactly_the_resources_that_exist(cfg):
-    assert check_iam_policies(cfg) == []
+def test_every_bootstrap_statement_parses_as_redshift(cfg):
+    for name in cfg.of_type("aws_redshiftdata_statement"):
+        sql = statement_sql(cfg, name)
+        parsed = sqlglot.parse(sql, read="redshift")
+        assert len(parsed) == 1, f"{name}: one statement per resource"
 
 
-def test_no_eventbridge_schedule_starts_a_job(cfg):
-    assert check_event_rules(cfg) == []
+def test_grants_go_to_the_job_role_database_user(cfg):
+    # The Data API runs the job's statements as IAMR:<role name> on Redshift Serverless.
+    role_of_jobs = one(cfg.of_type("aws_glue_job")["this"]["role_arn"])
+    assert role_of_jobs == "${aws_iam_role.glue_job.arn}"
+    assert cfg.locals["glue_job_db_user"] == "IAMR:${aws_iam_role.glue_job.name}"
+    job_user = f"IAMR:{ROLE_NAME}"
+    grants = ("grant_schema", "grant_tables", "default_privileges")
+    for name in grants:
+        assert grantee(statement_sql(cfg, name)) == job_user, name
+    schema_grant = sqlglot.parse_one(statement_sql(cfg, "grant_schema"), read="redshift")
+    assert isinstance(schema_grant, exp.Grant)
+    assert {p.sql() for p in schema_grant.args["privileges"]} == {"USAGE", "CREATE"}
+    assert "SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA cafe" in statement_sql(
+        cfg, "grant_tables"
+    )
+    assert statement_sql(cfg, "default_privileges").startswith(
+        "ALTER DEFAULT PRIVILEGES FOR USER cafe_admin IN SCHEMA cafe GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES"
+    )
+    assert statement_sql(cfg, "ensure_job_user") == f"CALL cafe.ensure_user('{job_user}')"
 
 
-def test_job_settings_and_security_configuration(cfg):
-    assert check_glue_settings(cfg) == []
-
-
-def test_buckets_are_encrypted_versioned_private_and_expire(cfg):
-    assert check_buckets(cfg) == []
-
-
-def test_the_issue_resources_are_all_present(cfg):
-    assert check_resources_present(cfg) == []
-
-
-def test_every_reference_and_variable_is_declared_and_described(cfg):
-    assert check_references(cfg, TF_DIR / "envs" / "dev.tfvars") == []
-
-
-def test_every_variable_with_a_fixed_domain_is_validated(cfg):
-    # Free-form values (tags, the optional wheel path) aside, every input is validated.
-    unvalidated = {
-        name
-        for name, body in cfg.variables.items()
-        if not body.get("validation") and name not in ("tags", "force_destroy_buckets")
-    }
-    assert unvalidated == set()
+def test_the_copy_role_stays_associated_and_trusted(cfg):
+    namespace = cfg.of_type("aws_redshiftserverless_namespace")["main"]
+    assert "aws_iam_role.redshift_copy.arn" in str(namespace["iam_roles"])
+    assert one(namespace["default_iam_role_arn"]) == "${aws_iam_role.redshift_copy.arn}"
+    trust = (TF_DIR / "iam.tf").read_text()
+    assert '["redshift.amazonaws.com", "redshift-serverless.amazonaws.com"]' in trust
 
 
 # ---------------------------------------------------------------------------------------
-# The argument reader, on temporary copies of scripts shaped like the real ones
+# Athena and QuickSight: the same five trend questions as the warehouse views
 # ---------------------------------------------------------------------------------------
 
-NIGHTLY = """
-import sys
-raise SystemExit("this script must never be imported by the tests")
-REQUIRED_ARGS = ("JOB_NAME", "raw_uri", "lake_uri", "warehouse_url")
-OPTIONAL_ARGS = {
-    "process_date": "yesterday",
-    "hash_salt_secret_id": None,
-    "hash_salt": None,
-    "redshift_copy_role_arn": None,
-}
-"""
 
-STREAMING = """
-REQUIRED_ARGS: tuple[str, ...] = ("JOB_NAME", "stream_name", "lake_uri", "warehouse_url", "checkpoint_uri")
-OPTIONAL_ARGS: dict[str, str | None] = {
-    "window_seconds": "30", "kinesis_endpoint_url": None, "stop_after_idle_seconds": None,
-    "starting_position": "TRIM_HORIZON", "hash_salt_secret_id": None, "hash_salt": None,
-    "redshift_copy_role_arn": None, "aws_region": None,
-}
-def main():
-    REQUIRED_ARGS = ("shadowed",)
-"""
+def view_columns(name: str) -> list[str]:
+    return sqlglot.parse_one(VIEWS[name], read="redshift").named_selects
 
 
-def test_read_script_args_reads_literals_without_importing(tmp_path):
-    (tmp_path / "nightly_batch.py").write_text(NIGHTLY)
-    (tmp_path / "kinesis_stream.py").write_text(STREAMING)
-    nightly = read_script_args(tmp_path / "nightly_batch.py")
-    assert nightly.required == ("JOB_NAME", "raw_uri", "lake_uri", "warehouse_url")
-    assert nightly.optional["process_date"] == "yesterday"
-    streaming = read_script_args(tmp_path / "kinesis_stream.py")
-    assert streaming.required[-1] == "checkpoint_uri"
-    assert "aws_region" in streaming.known
+def test_athena_workgroup_is_encrypted_enforced_and_capped(cfg):
+    workgroup = cfg.of_type("aws_athena_workgroup")["lake"]
+    config = blocks(workgroup, "configuration")[0]
+    assert one(config["enforce_workgroup_configuration"]) is True
+    assert one(config["bytes_scanned_cutoff_per_query"]) == "${var.athena_bytes_scanned_cutoff}"
+    encryption = blocks(blocks(config, "result_configuration")[0], "encryption_configuration")[0]
+    assert one(encryption["encryption_option"]) == "SSE_KMS"
+    assert one(encryption["kms_key_arn"]) == "${aws_kms_key.main.arn}"
 
 
-def test_read_script_args_rejects_a_script_without_declarations(tmp_path):
-    path = tmp_path / "job.py"
-    path.write_text("ARGS = ('JOB_NAME',)\n")
-    with pytest.raises(ValueError, match="REQUIRED_ARGS"):
-        read_script_args(path)
-    path.write_text("REQUIRED_ARGS = ['JOB_NAME']\nOPTIONAL_ARGS = {}\n")
-    with pytest.raises(ValueError, match="tuple"):
-        read_script_args(path)
+def test_athena_saves_one_query_per_trend_view(cfg):
+    query = cfg.of_type("aws_athena_named_query")["trend"]
+    assert one(query["for_each"]) == "${local.athena_trend_queries}"
+    files = {p.stem for p in (TF_DIR / "athena").glob("*.sql")}
+    assert files == set(VIEWS)
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_athena_query_parses_as_trino_and_answers_the_view_question(view):
+    text = (TF_DIR / "athena" / f"{view}.sql").read_text().replace("${database}", "cafe_db")
+    for dialect in ("athena", "trino"):
+        parsed = sqlglot.parse_one(text, read=dialect)
+        assert parsed.named_selects == view_columns(view), dialect
+    tables = {t.name for t in parsed.find_all(exp.Table)}
+    # Straight from the crawled lake tables, never from the warehouse schema.
+    assert tables <= {schema.LAKE_TRANSACTIONS, schema.LAKE_BASKET_ITEMS}, tables
+    assert all(t.db == "cafe_db" for t in parsed.find_all(exp.Table))
+
+
+def test_quicksight_is_off_by_default(cfg):
+    assert one(cfg.variables["enable_quicksight"]["default"]) is False
+    for rtype in ("aws_quicksight_vpc_connection", "aws_quicksight_data_source"):
+        for name, body in cfg.of_type(rtype).items():
+            assert one(body["count"]) == "${local.quicksight_count}", (rtype, name)
+    for_each = one(cfg.of_type("aws_quicksight_data_set")["trend"]["for_each"])
+    assert for_each.replace(" ", "") == "${var.enable_quicksight?local.trend_view_columns:{}}"
+
+
+def test_quicksight_has_one_direct_query_data_set_per_trend_view(cfg):
+    columns = cfg.locals["trend_view_columns"]
+    assert set(columns) == set(VIEWS)
+    for view, typed in columns.items():
+        assert list(typed) == view_columns(view), view
+    data_set = cfg.of_type("aws_quicksight_data_set")["trend"]
+    assert one(data_set["import_mode"]) == "DIRECT_QUERY"
+    table = blocks(blocks(data_set, "physical_table_map")[0], "relational_table")[0]
+    assert one(table["schema"]) == SCHEMA
+    assert one(table["name"]) == "${each.key}"
+    assert "aws_quicksight_data_source.warehouse" in one(table["data_source_arn"])
+
+
+def test_quicksight_reads_redshift_through_the_vpc_connection(cfg):
+    source = cfg.of_type("aws_quicksight_data_source")["warehouse"]
+    assert one(source["type"]) == "REDSHIFT"
+    vpc = blocks(source, "vpc_connection_properties")[0]
+    assert "aws_quicksight_vpc_connection.warehouse" in one(vpc["vpc_connection_arn"])
+    assert "aws_secretsmanager_secret.quicksight_reader" in str(source["credentials"])
+    sql = render(
+        cfg,
+        one(cfg.of_type("aws_redshiftdata_statement")["quicksight_default_privileges"]["sql"]),
+        SYMBOLS,
+    )
+    assert grantee(sql) == "quicksight_reader"
+    assert f'FOR USER "IAMR:{ROLE_NAME}"' in sql and "GRANT SELECT ON TABLES" in sql
+
+
+def test_every_variable_is_described_typed_and_validated(cfg):
+    free_form = {"tags", "force_destroy_buckets", "enable_quicksight"}
+    for name, body in cfg.variables.items():
+        assert str(one(body.get("description", ""))).strip(), name
+        assert body.get("type") is not None, name
+        assert body.get("validation") or name in free_form, name

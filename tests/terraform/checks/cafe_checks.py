@@ -160,7 +160,9 @@ class KmsEverywhere(BaseResourceCheck):
     def scan_resource_conf(self, conf: dict) -> CheckResult:
         kind = self.entity_type
         if kind == "aws_kinesis_stream":
-            ok = _one(conf, "encryption_type") == "KMS" and _is_customer_key(_one(conf, "kms_key_id"))
+            ok = _one(conf, "encryption_type") == "KMS" and _is_customer_key(
+                _one(conf, "kms_key_id")
+            )
         elif kind == "aws_sns_topic":
             ok = _is_customer_key(_one(conf, "kms_master_key_id"))
         elif kind == "aws_athena_workgroup":
