@@ -205,8 +205,21 @@ resource "aws_redshiftdata_statement" "quicksight_grant_schema" {
   depends_on = [aws_redshiftdata_statement.ensure_quicksight_user]
 }
 
+# Views and tables that exist already (QuickSight switched on after the first runs).
+resource "aws_redshiftdata_statement" "quicksight_grant_tables" {
+  count = local.quicksight_count
+
+  workgroup_name = local.bootstrap_target.workgroup_name
+  database       = local.bootstrap_target.database
+  secret_arn     = local.bootstrap_target.secret_arn
+  statement_name = "cafe-bootstrap-quicksight-grant-tables"
+  sql            = "GRANT SELECT ON ALL TABLES IN SCHEMA cafe TO ${local.quicksight_user}"
+
+  depends_on = [aws_redshiftdata_statement.quicksight_grant_schema]
+}
+
 # The views are created by the job user, which owns them: its default privileges give
-# the reader SELECT on every view (and table) the job creates or replaces.
+# the reader SELECT on every view (and table) the job creates later.
 resource "aws_redshiftdata_statement" "quicksight_default_privileges" {
   count = local.quicksight_count
 
@@ -216,7 +229,7 @@ resource "aws_redshiftdata_statement" "quicksight_default_privileges" {
   statement_name = "cafe-bootstrap-quicksight-default-privileges"
   sql            = "ALTER DEFAULT PRIVILEGES FOR USER ${local.glue_job_grantee} IN SCHEMA cafe GRANT SELECT ON TABLES TO ${local.quicksight_user}"
 
-  depends_on = [aws_redshiftdata_statement.quicksight_grant_schema]
+  depends_on = [aws_redshiftdata_statement.quicksight_grant_tables]
 }
 
 # ---------------------------------------------------------------------------------------

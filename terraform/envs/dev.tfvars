@@ -18,6 +18,10 @@ redshift_max_capacity  = 32
 
 alert_email = "data-alerts@example.com"
 
+# QuickSight (needs the account's QuickSight subscription first; see README).
+# enable_quicksight        = true
+# quicksight_principal_arn = "arn:aws:quicksight:eu-west-2:111122223333:group/default/cafe-managers"
+
 force_destroy_buckets = true
 
 tags = {

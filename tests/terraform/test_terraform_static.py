@@ -142,6 +142,16 @@ def _plan_with(directory: Path, **values: str) -> tuple[int, str]:
     return retcode, stderr
 
 
+@pytest.mark.parametrize("tfvars", [TF_DIR / "envs" / "dev.tfvars", ALL_FEATURES_TFVARS])
+def test_tfvars_files_set_only_declared_variables_with_valid_values(variables_only, tfvars):
+    retcode, stdout, stderr = _terraform(
+        "plan", variables_only, input=False, lock=False, var_file=str(tfvars)
+    )
+    assert retcode == 0, stderr
+    # Terraform only warns (on stdout) about a value for a variable nobody declared.
+    assert "undeclared variable" not in stdout + stderr, stdout
+
+
 @pytest.mark.parametrize(
     ("values", "accepted"),
     [

@@ -234,6 +234,8 @@ def test_quicksight_reads_redshift_through_the_vpc_connection(cfg):
         SYMBOLS,
     )
     assert grantee(sql) == "quicksight_reader"
+    existing = one(cfg.of_type("aws_redshiftdata_statement")["quicksight_grant_tables"]["sql"])
+    assert grantee(render(cfg, existing, SYMBOLS)) == "quicksight_reader"
     assert f'FOR USER "IAMR:{ROLE_NAME}"' in sql and "GRANT SELECT ON TABLES" in sql
 
 
