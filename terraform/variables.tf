@@ -386,13 +386,13 @@ variable "alert_email" {
 # ---------------------------------------------------------------------------------------
 
 variable "athena_bytes_scanned_cutoff" {
-  description = "Bytes one Athena query in the lake workgroup may scan before Athena cancels it (Athena's minimum is 10 MB)."
+  description = "Bytes one Athena query in the lake workgroup may scan before Athena cancels it (at least 10485760, 10 MiB)."
   type        = number
   default     = 10737418240
 
   validation {
-    condition     = var.athena_bytes_scanned_cutoff >= 10000000 && floor(var.athena_bytes_scanned_cutoff) == var.athena_bytes_scanned_cutoff
-    error_message = "athena_bytes_scanned_cutoff must be a whole number of bytes, at least 10000000 (Athena's minimum)."
+    condition     = var.athena_bytes_scanned_cutoff >= 10485760 && floor(var.athena_bytes_scanned_cutoff) == var.athena_bytes_scanned_cutoff
+    error_message = "athena_bytes_scanned_cutoff must be a whole number of bytes, at least 10485760 (the AWS provider's minimum; Athena's own is 10000000)."
   }
 }
 

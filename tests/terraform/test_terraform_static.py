@@ -168,10 +168,11 @@ def test_tfvars_files_set_only_declared_variables_with_valid_values(variables_on
             },
             True,
         ),
-        # Athena rejects a per-query cutoff under 10 MB (WorkGroupConfiguration,
-        # BytesScannedCutoffPerQuery, Amazon Athena API Reference).
-        ({"athena_bytes_scanned_cutoff": "9999999"}, False),
-        ({"athena_bytes_scanned_cutoff": "10000000"}, True),
+        # Athena rejects a per-query cutoff under 10,000,000 bytes (WorkGroupConfiguration,
+        # BytesScannedCutoffPerQuery, Amazon Athena API Reference), the AWS provider one
+        # under 10485760 (aws_athena_workgroup, bytes_scanned_cutoff_per_query).
+        ({"athena_bytes_scanned_cutoff": "10000000"}, False),
+        ({"athena_bytes_scanned_cutoff": "10485760"}, True),
     ],
 )
 def test_terraform_validations_accept_and_reject(variables_only, values, accepted):
