@@ -64,6 +64,9 @@ class Config:
     resources: dict[tuple[str, str], dict] = field(default_factory=dict)
     variables: dict[str, dict] = field(default_factory=dict)
     locals: dict[str, Any] = field(default_factory=dict)
+    # ("data.<type>" or "ephemeral.<type>", name)
+    data: set[tuple[str, str]] = field(default_factory=set)
+    modules: set[str] = field(default_factory=set)
 
     def of_type(self, rtype: str) -> dict[str, dict]:
         return {name: body for (t, name), body in self.resources.items() if t == rtype}
@@ -78,6 +81,12 @@ def load_config(tf_dir: Path = TF_DIR) -> Config:
             for rtype, named in entry.items():
                 for name, body in named.items():
                     cfg.resources[(rtype, name)] = body
+        for kind in ("data", "ephemeral"):
+            for entry in parsed.get(kind, []):
+                for dtype, named in entry.items():
+                    cfg.data |= {(f"{kind}.{dtype}", name) for name in named}
+        for entry in parsed.get("module", []):
+            cfg.modules |= set(entry)
         for entry in parsed.get("variable", []):
             cfg.variables.update(entry)
         for entry in parsed.get("locals", []):
@@ -199,6 +208,34 @@ def trigger_edges(cfg: Config) -> set[tuple[str, str, str]]:
                 sources += [(f"job:{j}", one(condition.get("state"))) for j in found if j in jobs]
         edges |= {(source, state, target) for source, state in sources for target in targets}
     return edges
+
+
+_REFERENCE = re.compile(
+    r"(?<![\w.\"])(var|local|data\.[a-z0-9_]+|ephemeral\.[a-z0-9_]+|aws_[a-z0-9_]+|module)\.([A-Za-z_][\w-]*)"
+)
+
+
+def check_references(cfg: Config) -> list[str]:
+    """Every var., local., module., data., ephemeral. and aws_ reference in the root module
+    names something declared there (terraform validate would; it needs the provider)."""
+    declared = {
+        "var": set(cfg.variables),
+        "local": set(cfg.locals),
+        "module": set(cfg.modules),
+    }
+    for rtype, name in cfg.resources:
+        declared.setdefault(rtype, set()).add(name)
+    for kind, name in cfg.data:
+        declared.setdefault(kind, set()).add(name)
+    problems = []
+    for path in sorted(cfg.tf_dir.glob("*.tf")):
+        text = re.sub(r"(?m)^\s*#.*$", "", path.read_text(encoding="utf-8"))
+        # moved blocks name addresses of earlier versions on purpose.
+        text = re.sub(r"(?ms)^moved \{.*?^\}", "", text)
+        for kind, name in sorted(set(_REFERENCE.findall(text))):
+            if name not in declared.get(kind, set()):
+                problems.append(f"{path.name}: {kind}.{name} is referenced but not declared")
+    return problems
 
 
 def grantee(sql: str) -> str:

@@ -11,6 +11,7 @@ import pytest
 from cafe_tf import (
     check_job_arguments,
     check_job_scripts,
+    check_references,
     copy_tree,
     grantee,
     load_config,
@@ -115,6 +116,24 @@ def test_job_argument_mutation_is_reported(tree, old, new, problem):
     assert problem not in check_job_arguments(load_config(tree))
     _edit(tree / "glue_jobs.tf", old, new)
     assert problem in check_job_arguments(load_config(tree))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        # A reference to the jobs' address before local.glue_jobs.
+        ('aws_glue_job.this["kinesis_stream"].name', "aws_glue_job.kinesis_stream.name",
+         "outputs.tf: aws_glue_job.kinesis_stream is referenced but not declared"),
+        ("value       = local.warehouse_url", "value       = local.warehouse_uri",
+         "outputs.tf: local.warehouse_uri is referenced but not declared"),
+        ('module.bucket["raw"].bucket', 'module.buckets["raw"].bucket',
+         "outputs.tf: module.buckets is referenced but not declared"),
+    ],
+)  # fmt: skip
+def test_undeclared_reference_is_reported(tree, old, new, problem):
+    assert check_references(load_config(tree)) == []
+    _edit(tree / "outputs.tf", old, new)
+    assert problem in check_references(load_config(tree))
 
 
 def test_renamed_job_script_is_reported(tree):

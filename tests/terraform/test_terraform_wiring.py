@@ -19,6 +19,7 @@ from cafe_tf import (
     blocks,
     check_job_arguments,
     check_job_scripts,
+    check_references,
     glue_jobs,
     grantee,
     load_config,
@@ -45,6 +46,10 @@ def cfg():
 # ---------------------------------------------------------------------------------------
 # Jobs and triggers
 # ---------------------------------------------------------------------------------------
+
+
+def test_every_reference_names_something_declared(cfg):
+    assert check_references(cfg) == []
 
 
 def test_every_job_passes_exactly_the_arguments_its_script_accepts(cfg):
