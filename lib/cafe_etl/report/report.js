@@ -92,7 +92,7 @@
   }
   function lineChart(series, fmt, h) {
     h = h || 200;
-    const L = 70, R = 10, T = 10, Bm = 24, pw = W - L - R, ph = h - T - Bm;
+    const L = 70, R = 40, T = 10, Bm = 24, pw = W - L - R, ph = h - T - Bm;
     const max = Math.max(0, ...series.flatMap((s) => s.values.filter((v) => v != null)));
     const ys = ticks(max), top = ys[ys.length - 1] || 1;
     const x = (i) => L + (nDays > 1 ? (i * pw) / (nDays - 1) : pw / 2);
@@ -150,10 +150,10 @@
     });
     return s + "</svg>";
   }
-  function hbars(rows, fmt, highlight) {
-    // rows: [label, value, note]
+  function hbars(rows, fmt, highlight, scale) {
+    // rows: [label, value, note]; scale: the value a full bar stands for (to compare lists)
     const rh = 22, h = rows.length * rh + 8, L = 260, R = 170, pw = W - L - R;
-    const max = Math.max(1, ...rows.map((r) => Math.abs(r[1] || 0)));
+    const max = scale || Math.max(1, ...rows.map((r) => Math.abs(r[1] || 0)));
     let s = `<svg viewBox="0 0 ${W} ${h}" role="img">`;
     rows.forEach(([lab, v, note], i) => {
       const y = 4 + i * rh, len = (Math.abs(v || 0) * pw) / max;
@@ -306,11 +306,13 @@
     const split = Math.min(5, Math.ceil(rows.length / 2));
     const top = rows.slice(0, split), bottom = rows.slice(Math.max(split, rows.length - 5)).reverse();
     const bar = (x) => [x.name, x.r, x.change == null ? "new" : pct(x.change)];
+    const scale = Math.max(1, ...rows.map((x) => x.r));
     const w = F.windows;
     fill("products", `${esc(what)}: the five best and five worst sellers by revenue in the last ` +
       `4 weeks (${w.recent ? day(w.recent[0]) + " – " + day(w.recent[1]) : "–"}), with the change on ` +
       `the 4 before. Sizes together, flavours apart.`,
-      `<h3>Top</h3>` + hbars(top.map(bar), money) + `<h3>Bottom</h3>` + hbars(bottom.map(bar), money),
+      `<h3>Top</h3>` + hbars(top.map(bar), money, null, scale) +
+        `<h3>Bottom</h3>` + hbars(bottom.map(bar), money, null, scale),
       table("products", ["Rank", "Product", "Revenue, last 4 weeks", "Revenue, 4 weeks before",
         "Items, last 4 weeks", "Items, 4 weeks before", "Change"],
         rows.map((x, i) => [String(i + 1), x.name, money(x.r), money(x.rb), count(x.n), count(x.nb),
