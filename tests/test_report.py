@@ -146,6 +146,30 @@ def test_coverage_comes_from_the_view_when_the_warehouse_has_it(shop):
     assert at("2026-11-07") in leeds["missing"] and at("2026-11-08") not in leeds["missing"]
 
 
+def test_same_figures_from_redshift_data_api_values(shop):
+    """Redshift's Data API returns each value as one member of its `Field` union: whole
+    numbers as longValue, DECIMAL and DATE as stringValue ("Field", Amazon Redshift Data
+    API Reference, docs.aws.amazon.com/redshift-data/latest/APIReference/API_Field.html).
+    PostgreSQL gives Decimal and date objects, so only this test sees the text forms. Each
+    statement the report sends must also parse as Redshift SQL."""
+    import sqlglot
+
+    native = query_of(shop)
+    sent: list[str] = []
+
+    def as_data_api(sql):
+        sent.append(sql)
+        return [
+            tuple(v if v is None or isinstance(v, int) else str(v) for v in row)
+            for row in native(sql)
+        ]
+
+    assert collect(as_data_api) == collect(native)
+    assert len(sent) == 6  # days, weeks, hours, payments, products, is there a coverage view
+    for sql in sent:
+        assert sqlglot.parse_one(sql, read="redshift") is not None
+
+
 def test_empty_warehouse_still_writes_a_page(warehouse_url, tmp_path):
     PostgresWarehouse(warehouse_url).ensure_schema()
     page = write_report(warehouse_url, tmp_path / "r.html").read_text()
