@@ -8,6 +8,7 @@ the report's SQL; the browser tests compare the page with the trend views.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import time
 from decimal import ROUND_HALF_UP, Decimal
@@ -320,6 +321,8 @@ def test_picking_a_region_then_a_branch_redraws_every_chart(shop, tmp_path, brow
     assert heat["Mon"] == ["1", "2", "0", "0", "0", "0"] and heat["Sat"][2] == "1"
     coverage = table(page, "coverage")
     assert len(coverage) == 32 and ["Leeds", "Mon 12 Oct", "no file"] in coverage
+    # Printed, the page is A4 landscape (842 x 595 points).
+    assert b"/MediaBox [0 0 841.9" in page.pdf(prefer_css_page_size=True)
     assert errors == []
 
 
@@ -356,9 +359,19 @@ def test_150_branches_by_90_days_is_under_5_mb_and_renders(warehouse_url, tmp_pa
     started = time.perf_counter()
     page, errors = open_page(browser, path)
     rendered = time.perf_counter() - started
+    first = table(page, "daily")[0]
+    with psycopg.connect(warehouse_url) as conn:
+        revenue, transactions = conn.execute(
+            "SELECT SUM(revenue), SUM(transactions) FROM cafe.v_daily_branch_sales "
+            "WHERE sale_date = DATE '2026-08-01'"
+        ).fetchone()
+    # Sat 1 Aug 2026, with thousands separators: figures people read.
+    assert first[:3] == ["Sat 01 Aug", gbp(revenue), f"{transactions:,}"]
+    assert re.fullmatch(r"£\d{1,3}(,\d{3})+\.\d{2}", first[1])
+    started = time.perf_counter()
     page.select_option("#region", label="Region 5")
     page.select_option("#branch", label="Branch 17")
-    switched = time.perf_counter() - started - rendered
+    switched = time.perf_counter() - started
     print(
         f"\n150 x 90-day report: {size / 1e6:.2f} MB, written in {written:.1f} s, "
         f"rendered in Chromium in {rendered:.2f} s, a branch picked in {switched:.2f} s"

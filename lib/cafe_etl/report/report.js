@@ -160,8 +160,7 @@
       const colour = highlight && highlight(lab) ? C.region : v < 0 ? C.neg : C.pos;
       s += `<text x="${L - 6}" y="${y + 15}" class="ylab">${esc(lab)}</text>` +
         `<rect x="${L}" y="${y + 3}" width="${len}" height="${rh - 6}" fill="${colour}"/>` +
-        `<text x="${L + len + 6}" y="${y + 15}" class="val">${esc(fmt(v))}` +
-        `${note ? " · " + esc(note) : ""}</text>`;
+        `<text x="${L + len + 6}" y="${y + 15}" class="val">${esc([fmt(v), note].filter(Boolean).join(" · "))}</text>`;
     });
     return s + "</svg>";
   }
@@ -179,7 +178,7 @@
         const v = grid[d * width + c], k = v ? Math.min(6, Math.floor((v / max) * 6.999)) : 0;
         s += `<rect x="${L + c * cw}" y="${T + r * rh}" width="${cw - 2}" height="${rh - 2}" fill="${HEAT[k]}">` +
           `<title>${WD[d]} ${String(F.hours[0] + c).padStart(2, "0")}:00 — ${count(v)}</title></rect>` +
-          `<text x="${L + c * cw + cw / 2 - 1}" y="${T + r * rh + 17}" class="cell${k > 3 ? " dark" : ""}">${v || ""}</text>`;
+          `<text x="${L + c * cw + cw / 2 - 1}" y="${T + r * rh + 17}" class="cell${k > 3 ? " dark" : ""}">${v ? count(v) : ""}</text>`;
       }
     });
     return s + "</svg>";
@@ -388,7 +387,7 @@
       const worst = list.map((b) => [b.name, b.missing.length + b.late.length,
         `${b.missing.length} without a file, ${b.late.length} late`]).filter((r) => r[1] > 0)
         .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 15);
-      chart = worst.length ? hbars(worst, (v) => v + " days") : "<p>Every branch sent every day's file on time.</p>";
+      chart = worst.length ? hbars(worst, () => "", null, nDays) : "<p>Every branch sent every day's file on time.</p>";
     }
     const summary = `${rows.filter((r) => r[2] === "no file").length} branch-days without a file, ` +
       `${rows.filter((r) => r[2] !== "no file").length} with late files. `;
