@@ -377,6 +377,9 @@ def test_150_branches_by_90_days_is_under_5_mb_and_renders(warehouse_url, tmp_pa
         f"rendered in Chromium in {rendered:.2f} s, a branch picked in {switched:.2f} s"
     )
     assert size < 5_000_000
+    # Self-contained: no script, style or image is fetched from anywhere.
+    text = path.read_text()
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", text) and "http" not in text
     assert len(table(page, "daily")) == 90
     assert table(page, "coverage")  # (b + d) % 37 == 0 left days without sales
     assert errors == []
