@@ -2,7 +2,7 @@
 
 One self-contained HTML file (opens offline, no server): a region and a branch selector
 over every branch's figures, embedded once as compact JSON (`figures.collect`), drawn by a
-small inline script (`report.js`) as SVG. Each chart has its figures in a table.
+small inline script (`charts.js`, `report.js`) as SVG. Each chart has its figures in a table.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def render(figures: dict, title: str = "Cafe Connect — branch report") -> str:
         ("{{PERIOD}}", html.escape(period)),
         ("{{GENERATED}}", generated),
         ("{{CSS}}", _asset("report.css")),
-        ("{{JS}}", _asset("report.js")),
+        ("{{JS}}", _asset("charts.js") + "\n" + _asset("report.js")),
         ("{{DATA}}", data),
     ):
         page = page.replace(key, value)
