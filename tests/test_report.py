@@ -321,6 +321,9 @@ def test_picking_a_region_then_a_branch_redraws_every_chart(shop, tmp_path, brow
     assert heat["Mon"] == ["1", "2", "0", "0", "0", "0"] and heat["Sat"][2] == "1"
     coverage = table(page, "coverage")
     assert len(coverage) == 32 and ["Leeds", "Mon 12 Oct", "no file"] in coverage
+    # York sold nothing in the week of 2 Nov: no growth rank is made up for it.
+    page.select_option("#branch", label="York")
+    assert page.text_content("#rank") == f"York is 2 of 2 by revenue in {YORKS}."
     # Printed, the page is A4 landscape (842 x 595 points).
     assert b"/MediaBox [0 0 841.9" in page.pdf(prefer_css_page_size=True)
     assert errors == []

@@ -204,11 +204,14 @@
       `the week of ${week} on the week before.`;
     if (branch) {
       const a = byRev.findIndex((g) => g.name === branch.name) + 1, b = byGrowth.findIndex((g) => g.name === branch.name) + 1;
-      note = `<strong id="rank">${esc(branch.name)} is ${a} of ${groups.length} by revenue and ${b} of ` +
-        `${groups.length} by growth in ${esc(F.regions[branch.region])}.</strong> ` + note;
+      const growthRank = branch.growth[fullWeek] == null ? "" : ` and ${b} of ${groups.length} by growth`;
+      note = `<strong id="rank">${esc(branch.name)} is ${a} of ${groups.length} by revenue${growthRank} in ` +
+        `${esc(F.regions[branch.region])}.</strong> ` + note;
     }
     let chart = `<h3>By revenue</h3>` + hbars(byRev.map((g) => [g.name, g.rev, ""]), money, mine) +
-      `<h3>By growth</h3>` + hbars(byGrowth.map((g) => [g.name, g.growth, ""]), (v) => pct(v), mine);
+      `<h3>By growth</h3>` + (groups.some((g) => g.growth != null)
+        ? hbars(byGrowth.map((g) => [g.name, g.growth, ""]), (v) => pct(v), mine)
+        : "<p>No week before it in the report to compare with yet.</p>");
     chart += `<h3>Daily revenue</h3><div class="multiples">` + byRev.map((g) =>
       `<div class="multiple${mine(g.name) ? " mine" : ""}"><span>${esc(g.name)}</span>${sparkline(g.daily)}</div>`).join("") + "</div>";
     fill("ranking", note, chart, table("ranking", ["Rank", branch || region != null ? "Branch" : "Region",
