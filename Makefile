@@ -59,8 +59,10 @@ run: $(STAMP) | $(RAW)
 		| $(PY) -m json.tool
 	$(CAFE) trends --warehouse_url $(WAREHOUSE_URL)
 	$(CAFE) report --warehouse_url $(WAREHOUSE_URL) --out $(DATA)/report.html
+	@echo "Open it in any browser, offline: file://$(abspath $(DATA)/report.html)"
 
-# The report's render test needs headless Chromium (Debian's package); as root, install it.
+# The report's browser tests drive headless Chromium (Debian's package) through Playwright
+# (a PyPI package in .[dev], started on this browser: it downloads none); as root, install it.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] \
 		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \

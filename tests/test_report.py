@@ -1,82 +1,388 @@
-"""The trends report: its figures are the views', and it renders in headless Chromium."""
+"""The branch report: figures worked by hand on a hand-built warehouse, then the page driven
+in real headless Chromium (Debian's `chromium`, through Playwright: no browser download).
+
+The expected figures below are worked out by hand from the facts inserted here, not by
+the report's SQL; the browser tests compare the page with the trend views.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
-import subprocess
-from decimal import Decimal
+import time
+from decimal import ROUND_HALF_UP, Decimal
 
 import psycopg
 import pytest
-from cafe_etl.report import write_report
-from test_views import built  # noqa: F401  (the hand-built warehouse fixture)
+from cafe_etl.report import render, write_report
+from cafe_etl.report.figures import collect
+from cafe_etl.warehouse.postgres import PostgresWarehouse
+
+YORKS = "Yorkshire and The Humber"
+FIRST = dt.date(2026, 9, 1)  # a Tuesday; 2026-11-09 is a Monday
 
 
 @pytest.fixture
-def report(built, tmp_path):  # noqa: F811
-    return write_report(built, tmp_path / "report.html"), built
+def shop(warehouse_url):
+    """Three branches over 70 days (1 Sep to 9 Nov 2026), sales on a few of them."""
+    PostgresWarehouse(warehouse_url).ensure_schema()
+    with psycopg.connect(warehouse_url) as conn:
+        conn.execute(
+            f"INSERT INTO cafe.dim_branch VALUES (1, 'Leeds', '{YORKS}'),"
+            f" (2, 'York', '{YORKS}'), (3, 'Bath', 'South West')"
+        )
+        conn.execute(
+            "INSERT INTO cafe.dim_product VALUES (10, 'Latte', 'Large', NULL),"
+            " (11, 'Latte', 'Regular', NULL), (12, 'Smoothies', NULL, 'Berry Beautiful'),"
+            " (13, 'Smoothies', NULL, 'Carrot Kick'), (14, 'Cortado', NULL, NULL)"
+        )
+        facts = [  # (id, branch, sold_at, payment, total, [(product, price)])
+            ("a", 1, "2026-11-09 08:10", "CARD", "4.50", [(10, "2.45"), (14, "2.05")]),
+            ("b", 1, "2026-11-08 08:40", "CASH", "2.15", [(11, "2.15")]),
+            ("c", 1, "2026-10-05 09:05", "CARD", "2.45", [(10, "2.45")]),
+            ("d", 1, "2026-10-05 09:30", "CARD", "4.00", [(12, "2.00"), (13, "2.00")]),
+            ("e", 1, "2026-11-07 10:00", "CARD", "2.00", [(12, "2.00")]),
+            ("f", 2, "2026-11-09 12:05", "CARD", "2.45", [(10, "2.45")]),
+            ("g", 3, "2026-11-09 13:00", "CASH", "2.05", [(14, "2.05")]),
+            ("h", 2, "2026-09-01 12:00", "CASH", "2.05", [(14, "2.05")]),
+        ]
+        for tid, branch, at, pay, total, items in facts:
+            conn.execute(
+                "INSERT INTO cafe.fact_transaction VALUES (%s, %s, %s, CAST(%s AS DATE),"
+                " %s, %s, %s, NULL, 'batch')",
+                (tid * 64, branch, at, at[:10], pay, total, len(items)),
+            )
+            for n, (product, price) in enumerate(items, 1):
+                conn.execute(
+                    "INSERT INTO cafe.fact_basket_item VALUES (%s, %s, %s, %s)",
+                    (tid * 64, n, product, price),
+                )
+    return warehouse_url
 
 
-def cells(html: str, section: int) -> list[list[str]]:
-    body = html.split("<section>")[section + 1]
-    table = body.split("<tbody>")[1].split("</tbody>")[0]
-    return [re.findall(r"<td>(.*?)</td>", row) for row in table.split("<tr>")[1:]]
+def query_of(url):
+    def query(sql):
+        with psycopg.connect(url) as conn:
+            return conn.execute(sql).fetchall()
+
+    return query
 
 
-def test_report_figures_match_the_views(report):
-    path, url = report
-    html = path.read_text()
-    assert html.count("<section>") == 5
-    with psycopg.connect(url) as conn:
-        region_day = conn.execute(
-            "SELECT sale_date, region, SUM(revenue) FROM cafe.v_daily_branch_sales "
-            "GROUP BY 1, 2 ORDER BY 1, 2"
-        ).fetchall()
-        mix = conn.execute(
-            "SELECT region, payment_method, SUM(transactions), SUM(revenue) "
-            "FROM cafe.v_payment_mix GROUP BY 1, 2 ORDER BY 1, 2"
-        ).fetchall()
-    assert cells(html, 0) == [[d.isoformat(), r, f"{v:,.2f}"] for d, r, v in region_day]
-    assert cells(html, 3) == [[r, m, str(n), f"{v:,.2f}"] for r, m, n, v in mix]
-    growth = cells(html, 4)
-    assert growth == [["Leeds", "Yorkshire and The Humber", "2026-11-09", "4.90", "6.55", "-25.19"]]
-    heat = cells(html, 2)
-    assert ["Mon", "08:00", "3"] in heat
-    assert Decimal(cells(html, 1)[0][3]) > 0
+def at(day: str) -> int:
+    return (dt.date.fromisoformat(day) - FIRST).days
 
 
-def test_report_is_self_contained_and_renders_in_chromium(report, tmp_path):
-    path, _ = report
-    html = path.read_text()
-    assert "<script src=" not in html and "cdn" not in html.lower().split("<body>")[1]
+def test_figures_worked_by_hand(shop):
+    f = collect(query_of(shop))
+    assert len(f["days"]) == 70 and f["days"][0] == "2026-09-01" and f["days"][-1] == "2026-11-09"
+    assert (
+        f["weeks"][0] == "2026-08-31" and f["weeks"][-1] == "2026-11-09" and len(f["weeks"]) == 11
+    )
+    assert f["regions"] == ["South West", YORKS]
+    assert f["hours"] == [8, 13]
+    assert f["payments"] == ["CARD", "CASH"]
+    # The last 4 weeks end on the last day with sales; the 4 before end the day before them.
+    assert f["windows"] == {
+        "recent": ["2026-10-13", "2026-11-09"],
+        "before": ["2026-09-15", "2026-10-12"],
+    }
+    # Sizes together (two lattes, one product), flavours apart (two smoothies).
+    assert f["products"] == [
+        "Cortado",
+        "Latte",
+        "Smoothies – Berry Beautiful",
+        "Smoothies – Carrot Kick",
+    ]
+    b = {x["name"]: x for x in f["branches"]}
+    assert [x["name"] for x in f["branches"]] == ["Bath", "Leeds", "York"]  # by region
+    leeds = b["Leeds"]
+    assert leeds["region"] == 1
+    revenue = {i: v for i, v in enumerate(leeds["revenue"]) if v is not None}
+    assert revenue == {at("2026-10-05"): 645, at("2026-11-07"): 200, at("2026-11-08"): 215,
+                       at("2026-11-09"): 450}  # fmt: skip
+    assert leeds["transactions"][at("2026-10-05")] == 2
+    # [product, pence last 4 weeks, pence 4 before, items last 4 weeks, items 4 before]
+    assert leeds["products"] == [
+        [0, 205, 0, 1, 0],  # Cortado: new
+        [1, 460, 245, 2, 1],  # Latte: 2.45 + 2.15 against 2.45
+        [2, 200, 200, 1, 1],  # Berry Beautiful: level
+        [3, 0, 200, 0, 1],  # Carrot Kick: gone
+    ]
+    assert b["York"]["products"] == [[1, 245, 0, 1, 0]]  # 1 Sep is before both windows
+    assert leeds["payments"] == [[4, 1295], [1, 215]]
+    assert b["Bath"]["payments"] == [[0, 0], [1, 205]]
+    # weekday 0 = Sunday; hour columns 08..13
+    hours = {i: v for i, v in enumerate(leeds["hours"]) if v}
+    assert hours == {0 * 6 + 0: 1, 1 * 6 + 0: 1, 1 * 6 + 1: 2, 6 * 6 + 2: 1}
+    # Weekly revenue and the view's growth: 6.45 (w/c 5 Oct), 4.15 (2 Nov), 4.50 (9 Nov).
+    weeks = f["weeks"]
+    assert leeds["weekly"][weeks.index("2026-11-02")] == 415
+    assert leeds["growth"][weeks.index("2026-11-09")] == 8.43  # 4.50 on 4.15
+    # No coverage view: a day without sales from the branch's first day on has no file.
+    assert f["coverage"] == "facts"
+    sold = {at(d) for d in ("2026-10-05", "2026-11-07", "2026-11-08", "2026-11-09")}
+    assert leeds["missing"] == [i for i in range(at("2026-10-05"), 70) if i not in sold]
+    assert len(leeds["missing"]) == 32 and leeds["late"] == []
+    assert b["Bath"]["missing"] == []
+    assert len(b["York"]["missing"]) == 68
+
+
+def test_coverage_comes_from_the_view_when_the_warehouse_has_it(shop):
+    with psycopg.connect(shop) as conn:
+        # The columns helper D's view gives: sale_date, branch_name, region, files,
+        # transactions, late_files.
+        conn.execute(
+            "CREATE VIEW cafe.v_branch_day_coverage AS SELECT * FROM (VALUES"
+            f" (DATE '2026-11-09', 'Leeds', '{YORKS}', 1, 1, 1),"
+            f" (DATE '2026-11-08', 'Leeds', '{YORKS}', 1, 1, 0),"
+            f" (DATE '2026-11-07', 'Leeds', '{YORKS}', 0, 1, 0)"
+            ") v(sale_date, branch_name, region, files, transactions, late_files)"
+        )
+    f = collect(query_of(shop))
+    leeds = next(x for x in f["branches"] if x["name"] == "Leeds")
+    assert f["coverage"] == "view"
+    assert leeds["late"] == [at("2026-11-09")]
+    # 7 Nov had sales (from the stream, say) but no file: the view says so.
+    assert at("2026-11-07") in leeds["missing"] and at("2026-11-08") not in leeds["missing"]
+
+
+def test_same_figures_from_redshift_data_api_values(shop):
+    """Redshift's Data API returns each value as one member of its `Field` union: whole
+    numbers as longValue, DECIMAL and DATE as stringValue ("Field", Amazon Redshift Data
+    API Reference, docs.aws.amazon.com/redshift-data/latest/APIReference/API_Field.html).
+    PostgreSQL gives Decimal and date objects, so only this test sees the text forms. Each
+    statement the report sends must also parse as Redshift SQL."""
+    import sqlglot
+
+    native = query_of(shop)
+    sent: list[str] = []
+
+    def as_data_api(sql):
+        sent.append(sql)
+        return [
+            tuple(v if v is None or isinstance(v, int) else str(v) for v in row)
+            for row in native(sql)
+        ]
+
+    assert collect(as_data_api) == collect(native)
+    assert len(sent) == 6  # days, weeks, hours, payments, products, is there a coverage view
+    for sql in sent:
+        assert sqlglot.parse_one(sql, read="redshift") is not None
+
+
+def test_empty_warehouse_still_writes_a_page(warehouse_url, tmp_path):
+    PostgresWarehouse(warehouse_url).ensure_schema()
+    page = write_report(warehouse_url, tmp_path / "r.html").read_text()
+    assert "No sales in the warehouse yet." in page
+
+
+def test_branch_names_cannot_break_out_of_the_embedded_json():
+    page = render({"days": [], "weeks": [], "hours": [0, 0], "regions": ["</script><b>x"],
+                   "products": [], "payments": [], "windows": {}, "coverage": "facts",
+                   "branches": []})  # fmt: skip
+    assert "</script><b>" not in page and "<\\/script><b>x" in page
+
+
+# ---- in the browser ------------------------------------------------------------------------
+
+
+def gbp(value) -> str:
+    return f"£{Decimal(value):,.2f}"
+
+
+def day(d) -> str:
+    return d.strftime("%a %d %b")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "headless Chromium is needed (make test installs Debian's chromium)"
-    done = subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-            path.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    with sync_playwright() as p:
+        # The system browser: Playwright's own browser download is neither needed nor made.
+        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def open_page(browser, path, width=1280):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready='1']")
+    return page, errors
+
+
+def table(page, name) -> list[list[str]]:
+    return page.eval_on_selector_all(
+        f"table[data-figures='{name}'] tbody tr",
+        "rows => rows.map(r => [...r.cells].map(c => c.textContent))",
     )
-    dom = done.stdout
-    assert done.returncode == 0, done.stderr[-2000:]
-    # plotly draws each chart as an SVG inside its div once the page's JS has run.
-    rendered = re.findall(r'id="chart-\d".*?class="main-svg"', dom, flags=re.S)
-    assert len(set(re.findall(r'id="(chart-\d)"', dom))) == 5
-    assert dom.count('class="main-svg"') >= 5, dom[:500]
-    assert rendered
+
+
+def daily_rows(rows, days) -> list[list[str]]:
+    """The page's daily table for the view's rows; days without sales show dashes."""
+    got = {d: (rev, tx) for d, rev, tx in rows}
+    out = []
+    for d in days:
+        if d in got:
+            rev, tx = got[d]
+            out.append(
+                [
+                    day(d),
+                    gbp(rev),
+                    f"{tx:,}",
+                    gbp((Decimal(rev) / tx).quantize(Decimal("0.01"), ROUND_HALF_UP)),
+                ]
+            )
+        else:
+            out.append([day(d), "–", "–", "–"])
+    return out
+
+
+def test_picking_a_region_then_a_branch_redraws_every_chart(shop, tmp_path, browser):
+    path = write_report(shop, tmp_path / "report.html")
+    page, errors = open_page(browser, path)
+    q = query_of(shop)
+    days = [FIRST + dt.timedelta(n) for n in range(70)]
+    # The chain, by default: the view's figures summed over every branch.
+    chain = q(
+        "SELECT sale_date, SUM(revenue), SUM(transactions) FROM cafe.v_daily_branch_sales "
+        "GROUP BY 1 ORDER BY 1"
+    )
+    assert page.text_content("#showing") == "The whole chain · 3 branches"
+    assert table(page, "daily") == daily_rows(chain, days)
+
+    page.select_option("#region", label=YORKS)
+    assert page.eval_on_selector_all("#branch option", "o => o.map(x => x.text)") == [
+        "All branches",
+        "Leeds",
+        "York",
+    ]
+    region = q(
+        "SELECT sale_date, SUM(revenue), SUM(transactions) FROM cafe.v_daily_branch_sales "
+        f"WHERE region = '{YORKS}' GROUP BY 1 ORDER BY 1"
+    )
+    assert table(page, "daily") == daily_rows(region, days)
+    mix = q(
+        "SELECT payment_method, SUM(transactions), SUM(revenue) FROM cafe.v_payment_mix "
+        f"WHERE region = '{YORKS}' GROUP BY 1 ORDER BY 1"
+    )
+    assert [[r[0], r[1], r[3]] for r in table(page, "payments")] == [
+        [m, str(n), gbp(v)] for m, n, v in mix
+    ]
+    # Region page: its branches ranked by revenue over the last 4 weeks, with sparklines.
+    assert [r[:3] for r in table(page, "ranking")] == [
+        ["1", "Leeds", "£8.65"],  # 2.00 + 2.15 + 4.50 (5 Oct is before the window)
+        ["2", "York", "£2.45"],
+    ]
+    assert page.locator("#ranking svg.spark").count() == 2
+
+    page.select_option("#branch", label="Leeds")
+    assert page.get_attribute("body", "data-page") == "branch"
+    leeds = q(
+        "SELECT sale_date, revenue, transactions, avg_basket_value "
+        "FROM cafe.v_daily_branch_sales WHERE branch_name = 'Leeds' ORDER BY 1"
+    )
+    rows = table(page, "daily")
+    assert [r[:4] for r in rows] == daily_rows([r[:3] for r in leeds], days)
+    assert {r[0]: r[3] for r in rows if r[3] != "–"} == {day(d): gbp(a) for d, _, _, a in leeds}
+    # Overlays: the region's per-branch average (Leeds and York both sold on 9 Nov).
+    assert rows[-1][4:] == ["£3.48", "£3.00"]  # (4.50 + 2.45) / 2, (4.50 + 2.45 + 2.05) / 3
+    growth = q(
+        "SELECT week_start, revenue, growth_pct FROM cafe.v_branch_weekly_growth "
+        "WHERE branch_name = 'Leeds' AND growth_pct IS NOT NULL"
+    )
+    weekly = {r[0]: r[1:] for r in table(page, "weekly")}
+    for week, revenue, pct in growth:
+        label = day(week) + ("*" if week == dt.date(2026, 11, 9) else "")
+        assert weekly[label] == [gbp(revenue), f"{pct:+.2f}%"]
+    assert page.text_content("#rank") == (
+        f"Leeds is 1 of 2 by revenue and 1 of 2 by growth in {YORKS}."
+    )
+    products = table(page, "products")
+    assert [r[1:] for r in products] == [
+        ["Latte", "£4.60", "£2.45", "2", "1", "+87.76%"],
+        ["Cortado", "£2.05", "£0.00", "1", "0", "new"],
+        ["Smoothies – Berry Beautiful", "£2.00", "£2.00", "1", "1", "0.00%"],
+        ["Smoothies – Carrot Kick", "£0.00", "£2.00", "0", "1", "-100.00%"],
+    ]
+    # Top and bottom lists: with four products, the better two are the top.
+    tops = page.locator("#products svg").nth(0).locator("text.ylab").all_text_contents()
+    bottoms = page.locator("#products svg").nth(1).locator("text.ylab").all_text_contents()
+    assert tops == ["Latte", "Cortado"]
+    assert bottoms == ["Smoothies – Carrot Kick", "Smoothies – Berry Beautiful"]
+    heat = {r[0]: r[1:] for r in table(page, "heatmap")}
+    assert heat["Mon"] == ["1", "2", "0", "0", "0", "0"] and heat["Sat"][2] == "1"
+    coverage = table(page, "coverage")
+    assert len(coverage) == 32 and ["Leeds", "Mon 12 Oct", "no file"] in coverage
+    # York sold nothing in the week of 2 Nov: no growth rank is made up for it.
+    page.select_option("#branch", label="York")
+    assert page.text_content("#rank") == f"York is 2 of 2 by revenue in {YORKS}."
+    # Printed, the page is A4 landscape (842 x 595 points).
+    assert b"/MediaBox [0 0 841.9" in page.pdf(prefer_css_page_size=True)
+    assert errors == []
+
+
+def test_150_branches_by_90_days_is_under_5_mb_and_renders(warehouse_url, tmp_path, browser):
+    """The chain at full size, built with SQL (the nightly job would take minutes): every
+    branch trades every hour from 08:00 to 19:00 every day and sells all 30 products."""
+    PostgresWarehouse(warehouse_url).ensure_schema()
+    with psycopg.connect(warehouse_url) as conn:
+        conn.execute(
+            "INSERT INTO cafe.dim_branch SELECT b, 'Branch ' || b, 'Region ' || (b % 12) "
+            "FROM generate_series(1, 150) b"
+        )
+        conn.execute(
+            "INSERT INTO cafe.dim_product SELECT p, 'Product ' || (p / 3), NULL,"
+            " 'Flavour ' || (p % 3) FROM generate_series(0, 29) p"
+        )
+        conn.execute(
+            "INSERT INTO cafe.fact_transaction SELECT md5(b || '-' || d || '-' || h), b,"
+            " DATE '2026-08-01' + d + make_interval(hours => 8 + h),"
+            " DATE '2026-08-01' + d, CASE WHEN h % 3 = 0 THEN 'CASH' ELSE 'CARD' END,"
+            " 1.00 + ((b * 7 + d * 3 + h) % 400) / 100.0, 1, NULL, 'batch'"
+            " FROM generate_series(1, 150) b, generate_series(0, 89) d,"
+            " generate_series(0, 11) h WHERE (b + d) % 37 <> 0"
+        )
+        conn.execute(
+            "INSERT INTO cafe.fact_basket_item SELECT transaction_id, 1,"
+            " (branch_id + EXTRACT(DOY FROM sold_at)::int + EXTRACT(HOUR FROM sold_at)::int) % 30,"
+            " total_amount FROM cafe.fact_transaction"
+        )
+    started = time.perf_counter()
+    path = write_report(warehouse_url, tmp_path / "report.html")
+    written = time.perf_counter() - started
+    size = path.stat().st_size
+    started = time.perf_counter()
+    page, errors = open_page(browser, path)
+    rendered = time.perf_counter() - started
+    first = table(page, "daily")[0]
+    with psycopg.connect(warehouse_url) as conn:
+        revenue, transactions = conn.execute(
+            "SELECT SUM(revenue), SUM(transactions) FROM cafe.v_daily_branch_sales "
+            "WHERE sale_date = DATE '2026-08-01'"
+        ).fetchone()
+    # Sat 1 Aug 2026, with thousands separators: figures people read.
+    assert first[:3] == ["Sat 01 Aug", gbp(revenue), f"{transactions:,}"]
+    assert re.fullmatch(r"£\d{1,3}(,\d{3})+\.\d{2}", first[1])
+    started = time.perf_counter()
+    page.select_option("#region", label="Region 5")
+    page.select_option("#branch", label="Branch 17")
+    switched = time.perf_counter() - started
+    print(
+        f"\n150 x 90-day report: {size / 1e6:.2f} MB, written in {written:.1f} s, "
+        f"rendered in Chromium in {rendered:.2f} s, a branch picked in {switched:.2f} s"
+    )
+    assert size < 5_000_000
+    # Self-contained: no script, style or image is fetched from anywhere.
+    text = path.read_text()
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", text) and "http" not in text
+    assert len(table(page, "daily")) == 90
+    assert table(page, "coverage")  # (b + d) % 37 == 0 left days without sales
+    assert errors == []
