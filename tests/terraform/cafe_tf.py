@@ -35,6 +35,8 @@ GLUE_SPECIAL_ARGS = frozenset(
         "--continuous-log-conversionPattern",
         "--continuous-log-logGroup",
         "--continuous-log-logStreamPrefix",
+        "--custom-logGroup-prefix",
+        "--custom-logStream-prefix",
         "--customer-driver-env-vars",
         "--customer-executor-env-vars",
         "--datalake-formats",
@@ -841,13 +843,12 @@ def check_glue_settings(cfg: Config) -> list[str]:
             if attr(body, "timeout") is None:
                 problems.append(f"{where}: needs a timeout")
             args = attr(body, "default_arguments") or {}
-            for flag in (
-                "--enable-metrics",
-                "--enable-observability-metrics",
-                "--enable-continuous-cloudwatch-log",
-            ):
+            for flag in ("--enable-metrics", "--enable-observability-metrics"):
                 if str(args.get(flag, "")).lower() != "true":
                     problems.append(f'{where}: {flag} must be "true"')
+            # Glue 5 logs in real time; the group is chosen by this prefix.
+            if not args.get("--custom-logGroup-prefix"):
+                problems.append(f"{where}: --custom-logGroup-prefix must name the log groups")
         if command == "gluestreaming":
             version = _with_variable_default(cfg, attr(body, "glue_version"))
             if version != "5.1":
