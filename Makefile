@@ -38,7 +38,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (AWS Glue 5.1), got " + sys.version' \
 		|| { rm -rf $(VENV); exit 1; }
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[local,dev]'
 	$(PY) -m cafe_etl.class_archive
 	@touch $(STAMP)
 

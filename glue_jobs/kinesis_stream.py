@@ -2,7 +2,8 @@
 
     python glue_jobs/kinesis_stream.py --JOB_NAME NAME --stream_name NAME --lake_uri URI \
         --warehouse_url URL --checkpoint_uri URI [--window_seconds N] \
-        [--kinesis_endpoint_url http://127.0.0.1:PORT --stop_after_idle_seconds N]
+        [--kinesis_endpoint_url http://127.0.0.1:PORT --stop_after_idle_seconds N] \
+        [--stream_arn ARN (on Glue: the source's streamARN)]
 
 On Glue: Glue's Kinesis source and forEachBatch. Locally (with --kinesis_endpoint_url):
 boto3 reads every shard, a micro-batch every window. Each micro-batch goes through the
@@ -24,6 +25,7 @@ OPTIONAL_ARGS = {
     "hash_salt": None,
     "redshift_copy_role_arn": None,
     "aws_region": None,
+    "stream_arn": None,
 }
 
 

@@ -1,5 +1,5 @@
 # The two Glue jobs, the security configuration every job and crawler uses, and the log
-# group their continuous logs go to. Arguments not starting with a Glue special name
+# groups their logs go to. Arguments not starting with a Glue special name
 # (--enable-*, --job-*, --TempDir, ...) are the scripts' own: REQUIRED_ARGS/OPTIONAL_ARGS
 # in glue_jobs/*.py. JOB_NAME is supplied by Glue itself. The salt is never passed
 # (--hash_salt); the jobs read it from Secrets Manager (--hash_salt_secret_id).
@@ -25,8 +25,22 @@ resource "aws_glue_security_configuration" "main" {
   }
 }
 
+# Glue 5 logs every job in real time to <prefix>/error (driver, executors, Spark) and
+# <prefix>/output (stdout, stderr), the prefix set by --custom-logGroup-prefix
+# ("Logging for AWS Glue jobs"); the Glue 4 arguments --enable-continuous-cloudwatch-log
+# and --continuous-log-logGroup no longer choose the group.
+locals {
+  glue_log_group_prefix = "/aws-glue/jobs/${local.name_prefix}"
+}
+
 resource "aws_cloudwatch_log_group" "glue_jobs" {
-  name              = "/aws-glue/jobs/${local.name_prefix}"
+  name              = "${local.glue_log_group_prefix}/error"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.main.arn
+}
+
+resource "aws_cloudwatch_log_group" "glue_jobs_output" {
+  name              = "${local.glue_log_group_prefix}/output"
   retention_in_days = var.log_retention_days
   kms_key_id        = aws_kms_key.main.arn
 }
@@ -36,15 +50,14 @@ resource "aws_cloudwatch_log_group" "glue_jobs" {
 locals {
   glue_common_arguments = {
     # Glue special parameters
-    "--job-language"                     = "python"
-    "--TempDir"                          = local.temp_dir_uri
-    "--enable-metrics"                   = "true"
-    "--enable-observability-metrics"     = "true"
-    "--enable-continuous-cloudwatch-log" = "true"
-    "--enable-continuous-log-filter"     = "true"
-    "--continuous-log-logGroup"          = aws_cloudwatch_log_group.glue_jobs.name
-    "--additional-python-modules"        = local.library_wheel_uri
-    # The wheel's own dependencies (pyspark, the local stand-ins) must not replace Glue's.
+    "--job-language"                 = "python"
+    "--TempDir"                      = local.temp_dir_uri
+    "--enable-metrics"               = "true"
+    "--enable-observability-metrics" = "true"
+    "--custom-logGroup-prefix"       = local.glue_log_group_prefix
+    "--additional-python-modules"    = local.library_wheel_uri
+    # The wheel declares only boto3 and pyarrow, which Glue has; --no-deps keeps pip from
+    # replacing Glue's own copies in any case.
     "--python-modules-installer-option" = "--no-deps"
 
     # Script arguments of both nightly_batch.py and kinesis_stream.py
@@ -60,6 +73,7 @@ locals {
 #   kinesis_stream  Kinesis till records -> lake -> Redshift, one micro-batch at a time
 # Both run one at a time (max_concurrent_runs = 1): for the streaming job, the watchdog
 # trigger's start attempts fail harmlessly while it runs and start it once it has stopped.
+# Each refused attempt is a FAILED run; the alert rule in monitoring.tf leaves those out.
 locals {
   glue_jobs = {
     nightly_batch = {
@@ -95,6 +109,7 @@ locals {
       arguments = {
         # kinesis_stream.py arguments
         "--stream_name"       = aws_kinesis_stream.transactions.name
+        "--stream_arn"        = aws_kinesis_stream.transactions.arn
         "--checkpoint_uri"    = local.checkpoint_uri
         "--window_seconds"    = tostring(var.streaming_window_seconds)
         "--starting_position" = var.streaming_starting_position

@@ -58,14 +58,19 @@ data "aws_iam_policy_document" "alerts_topic" {
 
 resource "aws_cloudwatch_event_rule" "glue_job_failed" {
   name        = "${local.name_prefix}-glue-job-failed"
-  description = "A Cafe Connect Glue job run ended FAILED, TIMEOUT or ERROR."
+  description = "A Cafe Connect Glue job run ended FAILED, TIMEOUT or ERROR (not a refused start)."
 
+  # The streaming watchdog starts the running stream job every 15 minutes; each refused
+  # start ends FAILED with "... exceeded its maximum allowed concurrent runs" (Glue's
+  # "AWS Glue job run statuses"). Those are not failures: "anything-but" with a wildcard
+  # (EventBridge "Comparison operators for use in event patterns") leaves them out.
   event_pattern = jsonencode({
     source        = ["aws.glue"]
     "detail-type" = ["Glue Job State Change"]
     detail = {
       jobName = [aws_glue_job.this["nightly_batch"].name, aws_glue_job.this["kinesis_stream"].name]
       state   = ["FAILED", "TIMEOUT", "ERROR"]
+      message = [{ "anything-but" = { wildcard = "*concurrent runs*" } }]
     }
   })
 }

@@ -3,7 +3,8 @@
 #   nightly workflow:  [SCHEDULED nightly_schedule] -> nightly job
 #                        -> (SUCCEEDED)             -> lake crawler
 #                        -> (any end state)         -> raw crawler
-#   streaming watchdog: [SCHEDULED every 15 min] -> streaming job (no-op while it runs)
+#   streaming watchdog: [SCHEDULED every 15 min] -> streaming job (refused while it runs;
+#                       monitoring.tf leaves the refusals out of the alerts)
 
 resource "aws_glue_workflow" "nightly" {
   name                = "${local.name_prefix}-nightly"
@@ -51,6 +52,9 @@ resource "aws_glue_trigger" "crawl_raw" {
   type              = "CONDITIONAL"
   start_on_creation = true
 
+  # Every end state a trigger can listen for: "the only job states that a trigger can
+  # listen for are SUCCEEDED, STOPPED, FAILED, and TIMEOUT" (Glue API, Condition.State).
+  # A run that ends ERROR (it never started) cannot be listened for.
   predicate {
     logical = "ANY"
 
@@ -69,6 +73,12 @@ resource "aws_glue_trigger" "crawl_raw" {
     conditions {
       job_name         = aws_glue_job.this["nightly_batch"].name
       state            = "TIMEOUT"
+      logical_operator = "EQUALS"
+    }
+
+    conditions {
+      job_name         = aws_glue_job.this["nightly_batch"].name
+      state            = "STOPPED"
       logical_operator = "EQUALS"
     }
   }

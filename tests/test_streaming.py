@@ -12,6 +12,7 @@ import sys
 import psycopg
 import pytest
 from cafe_etl import generate, jobs, replay, stream
+from cafe_etl.runtime import UsageError
 from cafe_etl.schema import HEADER_ALIASES
 from conftest import REPO, TEST_SALT, new_database
 from corpus import write_corpus
@@ -278,8 +279,10 @@ def test_stream_script_declares_the_library_arguments():
 
 
 def test_glue_source_options_come_from_the_arguments():
+    arn = "arn:aws:kinesis:eu-west-2:123456789012:stream/tills"
     options = stream.glue_source_options(
-        {"stream_name": "tills", "starting_position": "LATEST", "aws_region": "eu-west-2"}
+        {"stream_name": "tills", "stream_arn": arn, "starting_position": "LATEST"}
     )
-    assert options["streamName"] == "tills" and options["startingPosition"] == "LATEST"
-    assert options["endpointUrl"] == "https://kinesis.eu-west-2.amazonaws.com"
+    assert options["streamARN"] == arn and options["startingPosition"] == "latest"
+    with pytest.raises(UsageError, match="--stream_arn"):
+        stream.glue_source_options({"stream_name": "tills"})

@@ -10,10 +10,17 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from cafe_etl.runtime import UsageError, build_runtime, parse_job_args, setup_logging
+from cafe_etl.runtime import (
+    UsageError,
+    build_runtime,
+    parse_job_args,
+    setup_logging,
+    spark_conf_args,
+)
 from cafe_etl.warehouse import prestart
 
 log = logging.getLogger("cafe_etl.job")
@@ -40,6 +47,7 @@ STREAM_OPTIONAL_ARGS = {
     "hash_salt": None,
     "redshift_copy_role_arn": None,
     "aws_region": None,
+    "stream_arn": None,
 }
 
 
@@ -81,12 +89,14 @@ def run_job(
     check: Callable[[dict], None] | None = None,
 ) -> int:
     setup_logging()
+    runtime = None
     try:
         args = parse_job_args(argv, required, optional)
+        conf = spark_conf_args(argv)
         if check is not None:
             check(args)  # before the JVM starts: a typo costs a second, not a minute
         prestart(args.get("warehouse_url"))
-        runtime = build_runtime(args["JOB_NAME"], args)
+        runtime = build_runtime(args["JOB_NAME"], args, conf)
         summary = body(runtime, args)
         runtime.commit()
     except UsageError as exc:
@@ -97,7 +107,11 @@ def run_job(
         return 130
     except Exception as exc:
         log.error("job failed: %s", scrub(f"{type(exc).__name__}: {exc}")[:2000])
-        log.debug("traceback", exc_info=True)
+        if runtime is not None and runtime.on_glue:
+            # On Glue the log is all there is to read afterwards: the traceback, scrubbed.
+            log.error("traceback:\n%s", scrub(traceback.format_exc())[-20000:])
+        else:
+            log.debug("traceback", exc_info=True)
         return 1
     sys.stdout.write(json.dumps(summary, sort_keys=True, default=str) + "\n")
     sys.stdout.flush()

