@@ -76,6 +76,7 @@ resource "aws_glue_job" "nightly_batch" {
     "--lake_uri"               = local.lake_uri
     "--warehouse_url"          = local.warehouse_url
     "--process_date"           = var.nightly_process_date
+    "--lookback_days"          = tostring(var.lookback_days)
     "--hash_salt_secret_id"    = aws_secretsmanager_secret.hash_salt.arn
     "--redshift_copy_role_arn" = aws_iam_role.redshift_copy.arn
   }

@@ -183,6 +183,7 @@ class RedshiftWarehouse:
         sale_dates: list[str],
         source: str,
         files: dict[str, list[str]] | None = None,
+        ledger: list[tuple] | None = None,
     ) -> list[str]:
         """The one transaction of a load, in order."""
         if not lake_uri.startswith("s3://"):
@@ -227,6 +228,10 @@ class RedshiftWarehouse:
             values = ", ".join(f"('{_quote(d)}')" for d in sale_dates)
             statements.append(f"INSERT INTO {sql.STG_DAY} (sale_date) VALUES {values}")
         statements += sql.merge_statements(source)
+        if ledger:  # the file ledger commits with the facts it brought
+            statements.append(sql.ledger_staging_ddl(self.dialect))
+            statements += sql.ledger_insert_values(ledger)
+            statements += sql.ledger_statements()
         return statements
 
     def load(
@@ -237,8 +242,9 @@ class RedshiftWarehouse:
         run_id: str,
         summary: dict,
         files: dict[str, list[str]] | None = None,
+        ledger: list[tuple] | None = None,
     ) -> dict:
-        statements = self.load_statements(lake_uri, sale_dates, source, files)
+        statements = self.load_statements(lake_uri, sale_dates, source, files, ledger)
         finish, params = self._finish_statement(run_id, "succeeded", summary)
         # Data API batches take no parameters: the run-log update is inlined, quoted.
         for p in params:

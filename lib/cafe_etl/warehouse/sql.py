@@ -9,6 +9,7 @@ from __future__ import annotations
 from cafe_etl.warehouse.model import (
     DIM_BRANCH,
     DIM_PRODUCT,
+    ETL_FILE,
     ETL_RUN,
     FACT_BASKET_ITEM,
     FACT_TRANSACTION,
@@ -27,6 +28,7 @@ DIALECTS = (POSTGRES, REDSHIFT)
 STG_TRANSACTION = "stg_transaction"
 STG_BASKET_ITEM = "stg_basket_item"
 STG_DAY = "stg_day"
+STG_FILE = "stg_file"
 ETL_RUN_TABLE = ETL_RUN.qualified
 
 
@@ -179,4 +181,56 @@ def run_finished() -> str:
     return (
         f"UPDATE {ETL_RUN.qualified} SET status = %s, finished_at = %s, summary = %s "
         "WHERE run_id = %s"
+    )
+
+
+# --- the file ledger (cafe.etl_file) ----------------------------------------------------
+
+LEDGER_COLUMNS = ETL_FILE.column_names
+# Rows per INSERT … VALUES statement that stages the ledger (Redshift, whose Data API
+# batches take no parameters): ~150 characters a row keeps each statement near 75 KB.
+LEDGER_ROWS_PER_STATEMENT = 500
+
+
+def ledger_staging_ddl(dialect: str) -> str:
+    cols = ", ".join(f"{c.name} {c.type}" for c in ETL_FILE.columns)
+    tail = " ON COMMIT DROP" if dialect == POSTGRES else ""
+    return f"CREATE TEMP TABLE {STG_FILE} ({cols}){tail}"
+
+
+def ledger_insert_values(rows: list[tuple]) -> list[str]:
+    """Redshift: the staged ledger rows as INSERT … VALUES with quoted literals."""
+
+    def literal(value) -> str:
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, int):
+            return str(value)
+        return "'" + str(value).replace("'", "''") + "'"
+
+    statements = []
+    for start in range(0, len(rows), LEDGER_ROWS_PER_STATEMENT):
+        chunk = rows[start : start + LEDGER_ROWS_PER_STATEMENT]
+        values = ",\n".join("(" + ", ".join(literal(v) for v in row) + ")" for row in chunk)
+        statements.append(f"INSERT INTO {STG_FILE} ({', '.join(LEDGER_COLUMNS)}) VALUES\n{values}")
+    return statements
+
+
+def ledger_statements() -> list[str]:
+    """Staged ledger rows replace the ledger's rows of the same keys (a re-sent file)."""
+    cols = ", ".join(LEDGER_COLUMNS)
+    return [
+        f"DELETE FROM {ETL_FILE.qualified} WHERE file_key IN (SELECT file_key FROM {STG_FILE})",
+        f"INSERT INTO {ETL_FILE.qualified} ({cols}) SELECT {cols} FROM {STG_FILE}",
+    ]
+
+
+def ledger_query(first_day: str, last_day: str) -> str:
+    """The loaded files of a span of days (both dialects; dates are ISO literals)."""
+    return (
+        f"SELECT file_key, file_day, branch_name, size_bytes, version, late "
+        f"FROM {ETL_FILE.qualified} "
+        f"WHERE file_day BETWEEN '{first_day}' AND '{last_day}'"
     )
