@@ -277,3 +277,20 @@ def test_completeness_metrics_match_put_metric_data_and_the_terraform_alarms():
     terraform = (REPO / "terraform" / "completeness.tf").read_text()
     assert f'completeness_namespace = "{completeness.METRIC_NAMESPACE}"' in terraform
     assert set(re.findall(r'metric = "(\w+)"', terraform)) == set(values)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"today": "25/11/2026"}, "--today"),
+        ({"lookback_days": "-1"}, "--lookback_days"),
+        ({"lookback_days": "a week"}, "--lookback_days"),
+    ],
+)
+def test_bad_today_or_lookback_is_a_usage_error(extra, message):
+    from cafe_etl import jobs
+    from cafe_etl.runtime import UsageError
+
+    args = {"warehouse_url": "embedded://x", "process_date": "yesterday", **extra}
+    with pytest.raises(UsageError, match=message):
+        jobs.check_nightly_args(args)
