@@ -8,8 +8,9 @@ Delivery: records are read at least once (a batch is re-read after a crash until
 shard positions are saved, which happens only after its warehouse load committed), and
 every write is idempotent, so the effect is exactly once:
 - the warehouse merge is insert-only by transaction_id (source = 'stream');
-- the lake files of a batch have names derived from the batch id; before a batch
-  writes, files left by an earlier attempt of the same batch are removed, and its
+- the lake files of a batch have names derived from the checkpoint's epoch and the
+  batch id (a lost checkpoint starts a new epoch: batch 0 again gets new names); before
+  a batch writes, files left by an earlier attempt of the same batch are removed, and its
   transactions already in the lake (from an earlier batch or the nightly job) are left
   out;
 - the local driver writes its next batch's shard ranges ("pending") before processing
