@@ -1,7 +1,8 @@
 """Nightly batch job (AWS Glue 5.1, glueetl): one day of raw till CSVs → lake → warehouse.
 
     python glue_jobs/nightly_batch.py --JOB_NAME NAME --raw_uri URI --lake_uri URI \
-        --warehouse_url URL [--process_date YYYY-MM-DD|yesterday|all]
+        --warehouse_url URL [--process_date YYYY-MM-DD|yesterday|all] \
+        [--lookback_days N] [--today YYYY-MM-DD]
 
 Runs unchanged on Glue (GlueContext, Job.init/commit) and locally (plain SparkSession).
 The last stdout line is the run summary as JSON.
@@ -18,6 +19,8 @@ OPTIONAL_ARGS = {
     "hash_salt_secret_id": None,
     "hash_salt": None,
     "redshift_copy_role_arn": None,
+    "lookback_days": "7",
+    "today": None,
 }
 
 

@@ -92,8 +92,9 @@ locals {
         "--spark-event-logs-path" = local.spark_ui_uri
 
         # nightly_batch.py arguments
-        "--raw_uri"      = local.raw_uri
-        "--process_date" = var.nightly_process_date
+        "--raw_uri"       = local.raw_uri
+        "--process_date"  = var.nightly_process_date
+        "--lookback_days" = tostring(var.lookback_days)
       }
     }
     kinesis_stream = {

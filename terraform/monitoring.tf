@@ -51,7 +51,7 @@ data "aws_iam_policy_document" "alerts_topic" {
     condition {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_metric_alarm.stream_iterator_age.arn]
+      values   = concat([aws_cloudwatch_metric_alarm.stream_iterator_age.arn], [for a in aws_cloudwatch_metric_alarm.completeness : a.arn])
     }
   }
 }

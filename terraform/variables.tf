@@ -146,6 +146,17 @@ variable "nightly_process_date" {
   }
 }
 
+variable "lookback_days" {
+  description = "Days before yesterday the nightly job checks for late or re-sent till files (--lookback_days); a day holding one is processed again whole. Keep it below raw_retention_days."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.lookback_days >= 0 && var.lookback_days <= 28 && floor(var.lookback_days) == var.lookback_days
+    error_message = "lookback_days must be a whole number of days between 0 and 28."
+  }
+}
+
 variable "streaming_glue_version" {
   description = "Glue version of the streaming job. The cafe_etl wheel needs Python 3.11, which only Glue 5.x has; see README before changing."
   type        = string

@@ -103,7 +103,21 @@ def load(request):
         files = None
         if source == "stream":  # a micro-batch loads exactly the files it wrote
             files = {t: [LAKE + k for k in keys[t] if "part-00001" in k] for t in TABLES}
-        w.load(LAKE, days, source, f"run-{request.param}", {"transactions": 1}, files=files)
+        # A batch load records every raw file it loaded: 150 branches a day.
+        ledger = [
+            (f"{d}/B{b}_{d}.csv", d, f"B{b}", 9_000, f"etag:{b}", "r", dt.datetime(2026, 11, 25), False)
+            for d in days
+            for b in range(150)
+        ] if source == "batch" else None  # fmt: skip
+        w.load(
+            LAKE,
+            days,
+            source,
+            f"run-{request.param}",
+            {"transactions": 1},
+            files=files,
+            ledger=ledger,
+        )
         objects = {
             o["Key"]: o["Size"]
             for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET)

@@ -286,3 +286,51 @@ def test_glue_source_options_come_from_the_arguments():
     assert options["streamARN"] == arn and options["startingPosition"] == "latest"
     with pytest.raises(UsageError, match="--stream_arn"):
         stream.glue_source_options({"stream_name": "tills"})
+
+
+def test_checkpoint_lost_between_batches_loses_and_doubles_nothing(
+    spark, kinesis, stream_name, tmp_path, warehouse_url
+):
+    lake, ckpt = tmp_path / "lake", tmp_path / "ckpt"
+    rows = rows_of(250)
+    put(kinesis, stream_name, rows[:100])
+    consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt)  # batch 0
+    put(kinesis, stream_name, rows[100:200])
+    consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt)  # batch 1
+    first_epoch = json.loads((ckpt / "positions.json").read_text())["epoch"]
+    for path in ckpt.iterdir():
+        path.unlink()  # the checkpoint is lost: the stream is read again from batch 0
+    consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt)  # replays all 200
+    assert json.loads((ckpt / "positions.json").read_text())["epoch"] != first_epoch
+    put(kinesis, stream_name, rows[200:])
+    consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt)  # new batch 1
+    with psycopg.connect(warehouse_url) as conn:
+        assert conn.execute("SELECT count(*) FROM cafe.fact_transaction").fetchone()[0] == 250
+        assert conn.execute("SELECT count(*) FROM cafe.fact_basket_item").fetchone()[0] == 250
+    # Before epochs, the new batch 1 deleted the old batch 1's files: 100 rows gone.
+    assert len(lake_rows(lake, "transactions")) == 250
+    assert len(lake_rows(lake, "basket_items")) == 250
+    ids = [r["transaction_id"] for r in lake_rows(lake, "transactions")]
+    assert len(set(ids)) == 250
+
+
+def test_checkpoint_is_replaced_in_one_step(spark, tmp_path, monkeypatch):
+    import os
+
+    checkpoint = stream.Checkpoint(spark, str(tmp_path))
+    checkpoint.state["next_batch"] = 7
+    checkpoint.save()
+    renames = []
+    real_replace = os.replace
+
+    def replace(src, dst):
+        renames.append(dst)
+        raise OSError("disk gone")  # the rename fails: the old positions must survive
+
+    monkeypatch.setattr(os, "replace", replace)
+    checkpoint.state["next_batch"] = 8
+    with pytest.raises(OSError):
+        checkpoint.save()
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert renames == [str(tmp_path / "positions.json")]
+    assert stream.Checkpoint(spark, str(tmp_path)).state["next_batch"] == 7

@@ -33,6 +33,8 @@ NIGHTLY_OPTIONAL_ARGS = {
     "hash_salt_secret_id": None,
     "hash_salt": None,
     "redshift_copy_role_arn": None,
+    "lookback_days": "7",
+    "today": None,
 }
 
 
@@ -119,11 +121,13 @@ def run_job(
 
 
 def check_nightly_args(args: dict) -> None:
+    from cafe_etl.pipeline import parse_lookback, parse_today
     from cafe_etl.raw import day_prefixes
     from cafe_etl.warehouse import check_url
 
     check_url(args["warehouse_url"])
-    day_prefixes(args.get("process_date"))
+    day_prefixes(args.get("process_date"), parse_today(args.get("today")))
+    parse_lookback(args.get("lookback_days"))
 
 
 def nightly(argv: Sequence[str]) -> int:

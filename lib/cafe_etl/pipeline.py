@@ -18,8 +18,8 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from cafe_etl import lake, raw, reference, transform
-from cafe_etl.runtime import Runtime, redact_in_plans, resolve_salt
+from cafe_etl import completeness, lake, raw, reference, transform
+from cafe_etl.runtime import Runtime, UsageError, redact_in_plans, resolve_salt
 from cafe_etl.schema import (
     LAKE_BASKET_ITEMS,
     LAKE_QUARANTINE,
@@ -28,7 +28,7 @@ from cafe_etl.schema import (
     QUARANTINE_REASONS,
     UNKNOWN_REGION,
 )
-from cafe_etl.warehouse import open_warehouse
+from cafe_etl.warehouse import open_warehouse, sql
 
 log = logging.getLogger("cafe_etl.pipeline")
 
@@ -76,7 +76,7 @@ def run_batch(runtime: Runtime, args: dict) -> dict:
     with watch.stage("preflight"):
         warehouse.ensure_schema()
         lake.check_writable(spark, lake_uri)
-        files = raw.list_raw_files(spark, args["raw_uri"], args.get("process_date"))
+        listed, target, catch_up = list_candidates(spark, args)
     summary: dict = {
         "run_id": new_run_id(started_at),
         "job_name": runtime.job_name,
@@ -93,9 +93,25 @@ def run_batch(runtime: Runtime, args: dict) -> dict:
     with run_lock(runtime.job_name) if run_lock else nullcontext():
         lake.remove_stale_staging(spark, lake_uri, LAKE_TABLES)
         warehouse.start_run(summary["run_id"], runtime.job_name, started_at.replace(tzinfo=None))
-        log.info("run %s: %d raw files under %s", summary["run_id"], len(files), args["raw_uri"])
         try:
-            _extract_transform_load(spark, files, salt, warehouse, summary, watch)
+            # Read under the run lock: no other run changes the ledger meanwhile.
+            ledger = read_ledger(warehouse, completeness.ledger_window(listed, target))
+            plan = completeness.plan_run(listed, ledger, target, catch_up)
+            files = plan.files
+            summary.update(plan_summary(plan))
+            rows = completeness.ledger_rows(
+                plan, ledger, summary["run_id"], dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            )
+            log.info(
+                "run %s: %d raw files of %d days under %s",
+                summary["run_id"],
+                len(files),
+                len(plan.days),
+                args["raw_uri"],
+            )
+            for day, reason in plan.refused_days.items():
+                log.warning("day %s not processed: %s", day, reason)
+            _extract_transform_load(spark, files, salt, warehouse, summary, watch, rows)
         except BaseException as exc:
             summary.update(status="failed", error=type(exc).__name__, seconds=watch.seconds)
             _record_failure(warehouse, summary["run_id"], summary)
@@ -105,7 +121,70 @@ def run_batch(runtime: Runtime, args: dict) -> dict:
     summary["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     summary["seconds"] = {**watch.seconds, "total": round(sum(watch.seconds.values()), 3)}
     summary["run_summary_uri"] = lake.write_run_summary(spark, lake_uri, summary)
+    if runtime.on_glue:
+        completeness.publish_metrics(summary, runtime.job_name, args.get("aws_region"))
     return summary
+
+
+def list_candidates(spark: SparkSession, args: dict):
+    """The raw files a run may read: (files, the day --process_date names, catch-up?).
+
+    `yesterday` (the schedule) lists yesterday and the --lookback_days before it; which of
+    the earlier days are processed depends on the file ledger (completeness.plan_run).
+    """
+    process_date = args.get("process_date") or "yesterday"
+    today = parse_today(args.get("today"))
+    target = raw.parse_process_date(process_date, today)
+    catch_up = process_date.strip().lower() == "yesterday"
+    if target is None:
+        prefixes = None
+    else:
+        back = parse_lookback(args.get("lookback_days")) if catch_up else 0
+        prefixes = [
+            (target - dt.timedelta(days=n)).strftime("%Y/%m/%d") for n in range(back, -1, -1)
+        ]
+    return raw.list_day_files(spark, args["raw_uri"], prefixes), target, catch_up
+
+
+def parse_today(value: str | None) -> dt.date | None:
+    """--today YYYY-MM-DD (what `yesterday` is relative to); None: the UTC date."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"--today {value!r} is not a YYYY-MM-DD date") from None
+
+
+def parse_lookback(value) -> int:
+    if value is None or value == "":
+        return completeness.DEFAULT_LOOKBACK_DAYS
+    try:
+        days = int(str(value).strip())
+    except ValueError:
+        days = -1
+    if not 0 <= days <= 366:
+        raise UsageError(f"--lookback_days {value!r} must be a whole number from 0 to 366")
+    return days
+
+
+def read_ledger(warehouse, window: tuple[dt.date, dt.date]) -> dict:
+    _, rows = warehouse.query(sql.ledger_query(window[0].isoformat(), window[1].isoformat()))
+    return completeness.ledger_from_rows(rows)
+
+
+def plan_summary(plan: completeness.Plan) -> dict:
+    """The run summary's completeness keys (and the counts the AWS alarm reads)."""
+    missing = {day: b for day, b in plan.missing_branches.items() if b}
+    return {
+        "days_processed": plan.days,
+        "late_files": plan.late_files,
+        "resent_files": plan.resent_files,
+        "missing_branches": missing,
+        "refused_days": plan.refused_days,
+        "late_file_count": len(plan.late_files),
+        "missing_branch_days": sum(len(b) for b in missing.values()),
+    }
 
 
 def _extract_transform_load(
@@ -115,6 +194,7 @@ def _extract_transform_load(
     warehouse,
     summary: dict,
     watch: Stopwatch,
+    ledger: list[tuple] | None = None,
 ) -> None:
     lake_uri = summary["lake_uri"]
     cached: list[DataFrame] = []
@@ -139,7 +219,7 @@ def _extract_transform_load(
         with watch.stage("warehouse_load"):
             summary["seconds"] = watch.seconds
             summary["warehouse"] = warehouse.load(
-                lake_uri, days, "batch", summary["run_id"], summary
+                lake_uri, days, "batch", summary["run_id"], summary, ledger=ledger
             )
     finally:
         for frame in cached:

@@ -59,30 +59,60 @@ RAW_ROW_SCHEMA = T.StructType(
 class RawFile:
     path: str
     size: int
+    # The storage's version of the file: its ETag where the file system gives one (S3),
+    # else its modification time. A file re-sent under the same key changes it.
+    version: str = ""
+
+    @property
+    def key(self) -> str:
+        """`YYYY/MM/DD/<file>`: the file's key in the raw zone, as the ledger records it."""
+        return _key_of(self.path)
+
+    @property
+    def day(self) -> dt.date | None:
+        return _day_of(self.key)
+
+    @property
+    def branch(self) -> str:
+        """The branch a till file names (`<branch>_DD-MM-YYYY_HH-MM-SS.csv`)."""
+        name = self.key.rsplit("/", 1)[-1]
+        match = re.match(r"^(.+?)_\d{2}-\d{2}-\d{4}(_[\d-]+)?\.[^.]*$", name)
+        return match.group(1) if match else name.rsplit(".", 1)[0]
 
 
-def day_prefixes(process_date: str | None, today: dt.date | None = None) -> list[str] | None:
-    """`YYYY/MM/DD` prefixes to read; None means every day present."""
+def parse_process_date(process_date: str | None, today: dt.date | None = None) -> dt.date | None:
+    """The day `--process_date` names (`yesterday` is the day before `today`); None for all."""
     value = (process_date or "yesterday").strip().lower()
     if value == "all":
         return None
     if value == "yesterday":
-        day = (today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=1)
-    else:
-        try:
-            day = dt.date.fromisoformat(value)
-        except ValueError:
-            raise UsageError(
-                f"--process_date {process_date!r} is not YYYY-MM-DD, 'yesterday' or 'all'"
-            ) from None
-    return [day.strftime("%Y/%m/%d")]
+        return (today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=1)
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"--process_date {process_date!r} is not YYYY-MM-DD, 'yesterday' or 'all'"
+        ) from None
 
 
-def list_raw_files(spark: SparkSession, raw_uri: str, process_date: str | None) -> list[RawFile]:
+def day_prefixes(process_date: str | None, today: dt.date | None = None) -> list[str] | None:
+    """`YYYY/MM/DD` prefixes to read; None means every day present."""
+    day = parse_process_date(process_date, today)
+    return None if day is None else [day.strftime("%Y/%m/%d")]
+
+
+def list_raw_files(
+    spark: SparkSession, raw_uri: str, process_date: str | None, today: dt.date | None = None
+) -> list[RawFile]:
     """The raw files of the chosen days, through Hadoop's FileSystem (S3 on Glue, disk here).
 
-    Only file names and sizes reach the driver, never their content.
+    Only file names, sizes and versions reach the driver, never their content.
     """
+    return list_day_files(spark, raw_uri, day_prefixes(process_date, today))
+
+
+def list_day_files(spark: SparkSession, raw_uri: str, prefixes: list[str] | None) -> list[RawFile]:
+    """The raw files under these `YYYY/MM/DD` prefixes (None: every day present)."""
     jvm = spark.sparkContext._jvm
     conf = spark.sparkContext._jsc.hadoopConfiguration()
     root = jvm.org.apache.hadoop.fs.Path(raw_uri)
@@ -90,7 +120,6 @@ def list_raw_files(spark: SparkSession, raw_uri: str, process_date: str | None) 
     if not fs.exists(root):
         raise UsageError(f"raw path {raw_uri} does not exist: check --raw_uri")
     base = raw_uri.rstrip("/")
-    prefixes = day_prefixes(process_date)
     patterns = [f"{base}/*/*/*/*"] if prefixes is None else [f"{base}/{p}/*" for p in prefixes]
     files: list[RawFile] = []
     for pattern in patterns:
@@ -98,9 +127,20 @@ def list_raw_files(spark: SparkSession, raw_uri: str, process_date: str | None) 
         for status in statuses:
             name = status.getPath().getName()
             if status.isFile() and not name.startswith((".", "_")):
-                files.append(RawFile(status.getPath().toString(), int(status.getLen())))
+                files.append(
+                    RawFile(status.getPath().toString(), int(status.getLen()), _version(status))
+                )
     files.sort(key=lambda f: f.path)
     return files
+
+
+def _version(status) -> str:
+    """S3A's FileStatus carries the object's ETag (Hadoop's EtagSource); others do not."""
+    try:
+        etag = status.getEtag()
+    except Exception:  # py4j: no such method on this FileStatus class
+        etag = None
+    return f"etag:{etag}" if etag else f"mtime:{int(status.getModificationTime())}"
 
 
 @dataclass

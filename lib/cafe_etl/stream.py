@@ -8,8 +8,9 @@ Delivery: records are read at least once (a batch is re-read after a crash until
 shard positions are saved, which happens only after its warehouse load committed), and
 every write is idempotent, so the effect is exactly once:
 - the warehouse merge is insert-only by transaction_id (source = 'stream');
-- the lake files of a batch have names derived from the batch id; before a batch
-  writes, files left by an earlier attempt of the same batch are removed, and its
+- the lake files of a batch have names derived from the checkpoint's epoch and the
+  batch id (a lost checkpoint starts a new epoch: batch 0 again gets new names); before
+  a batch writes, files left by an earlier attempt of the same batch are removed, and its
   transactions already in the lake (from an earlier batch or the nightly job) are left
   out;
 - the local driver writes its next batch's shard ranges ("pending") before processing
@@ -122,6 +123,8 @@ class MicroBatch:
     copy_role_arn: str | None = None
     region: str | None = None
     totals: dict = field(default_factory=lambda: {"batches": 0, "records": 0})
+    # The checkpoint's id (Checkpoint.epoch): part of every lake file name of a batch.
+    epoch: str = ""
 
     def __post_init__(self) -> None:
         self.lake_uri = lake.normalise_uri(self.lake_uri)
@@ -130,7 +133,8 @@ class MicroBatch:
 
     def process(self, records: DataFrame, batch_id: int) -> dict:
         started = time.monotonic()
-        batch_key = f"{self.stream_name}-{batch_id:010d}"
+        epoch = f"{self.epoch}-" if self.epoch else ""
+        batch_key = f"{self.stream_name}-{epoch}{batch_id:010d}"
         run_id = f"{self.job_name}-b{batch_id}-{uuid.uuid4().hex[:6]}"
         self.warehouse.start_run(run_id, self.job_name, _utcnow())
         summary: dict = {"run_id": run_id, "batch_id": batch_id, "source": "stream"}
@@ -317,34 +321,79 @@ def _utcnow() -> dt.datetime:
 
 
 class Checkpoint:
-    """Shard positions in one JSON object (local file or s3://), written atomically."""
+    """Shard positions in one JSON object (local file or s3://), replaced in one step.
+
+    On a local disk the new state is written to a temporary file, flushed, and renamed
+    over `positions.json` (POSIX rename: a reader sees the old file or the new one, never
+    none). On S3 one PUT of the whole object is that step already: S3 never shows a half-
+    written object. Hadoop's FileSystem.rename is not used: it is not specified to replace
+    an existing target (so the target had to be deleted first, leaving a window with no
+    checkpoint), and on S3 it is a copy and a delete.
+
+    `epoch` is the checkpoint's own id, made when it is created. Lake file names of a
+    stream batch carry it, so that a stream restarted from batch 0 after its checkpoint
+    was lost never reuses, and so never deletes, an earlier epoch's files.
+    """
+
+    NAME = "positions.json"
 
     def __init__(self, spark: SparkSession, uri: str):
         self.spark = spark
-        self.uri = uri.rstrip("/") + "/positions.json"
+        self.uri = uri.rstrip("/") + "/" + self.NAME
         self.state = {"next_batch": 0, "committed": {}, "pending": None}
-        fs = _HadoopFs(spark)
-        if fs.exists(self.uri):
-            path, hfs = fs._path(self.uri)
-            stream = hfs.open(path)
-            try:
-                reader = spark.sparkContext._jvm.java.io.BufferedReader(
-                    spark.sparkContext._jvm.java.io.InputStreamReader(stream, "UTF-8")
-                )
-                text = "\n".join(iter(reader.readLine, None))
-            finally:
-                stream.close()
+        text = self._read()
+        if text is not None:
             self.state = json.loads(text)
+        else:
+            self.state["epoch"] = uuid.uuid4().hex[:12]
+
+    @property
+    def epoch(self) -> str:
+        return self.state.get("epoch", "")  # checkpoints written before epochs: none
+
+    def _local_path(self) -> str | None:
+        from urllib.parse import urlparse
+
+        parsed = urlparse(self.uri)
+        if parsed.scheme in ("", "file"):
+            return parsed.path if parsed.scheme else self.uri
+        return None
+
+    def _read(self) -> str | None:
+        local = self._local_path()
+        if local is not None:
+            try:
+                with open(local, encoding="utf-8") as handle:
+                    return handle.read()
+            except FileNotFoundError:
+                return None
+        fs = _HadoopFs(self.spark)
+        if not fs.exists(self.uri):
+            return None
+        path, hfs = fs._path(self.uri)
+        stream = hfs.open(path)
+        try:
+            jvm = self.spark.sparkContext._jvm
+            reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, "UTF-8"))
+            return "\n".join(iter(reader.readLine, None))
+        finally:
+            stream.close()
 
     def save(self) -> None:
-        tmp = self.uri + ".tmp"
-        lake.write_text(self.spark, tmp, json.dumps(self.state, sort_keys=True))
-        fs = _HadoopFs(self.spark)
-        dest, hfs = fs._path(self.uri)
-        source, _ = fs._path(tmp)
-        if hfs.exists(dest):
-            hfs.delete(dest, False)
-        hfs.rename(source, dest)
+        text = json.dumps(self.state, sort_keys=True)
+        local = self._local_path()
+        if local is None:
+            lake.write_text(self.spark, self.uri, text)  # one PUT: atomic on S3
+            return
+        import os
+
+        os.makedirs(os.path.dirname(local) or ".", exist_ok=True)
+        tmp = f"{local}.{uuid.uuid4().hex[:8]}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, local)
 
 
 @dataclass
@@ -365,6 +414,7 @@ class LocalKinesisDriver:
     batches: list[dict] = field(default_factory=list)
 
     def run(self) -> dict:
+        self.batch.epoch = self.checkpoint.epoch
         log.info("warm-up: %.1fs", self.batch.warm_up())
         started = time.monotonic()
         state = self.checkpoint.state
@@ -547,6 +597,11 @@ def run_stream(runtime: Runtime, args: dict) -> dict:
         args.get("aws_region"),
     )
     if runtime.on_glue and not args.get("kinesis_endpoint_url"):
+        # Spark's checkpoint keeps Glue's batch ids; a small file beside it names their
+        # epoch, and goes (and comes back new) with the checkpoint folder.
+        epoch = Checkpoint(spark, args["checkpoint_uri"].rstrip("/") + "/cafe_epoch")
+        epoch.save()
+        batch.epoch = epoch.epoch
         return _run_on_glue(runtime, args, batch, window)
     import boto3
 

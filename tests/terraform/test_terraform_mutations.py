@@ -36,8 +36,8 @@ def _edit(path: Path, old: str, new: str) -> None:
 # (file, old text, new text) -> the (check, resource) that must fail.
 CHECKOV_MUTATIONS = {
     "salt passed as an argument": (
-        ("glue_jobs.tf", '"--process_date" = var.nightly_process_date',
-         '"--process_date" = var.nightly_process_date\n        "--hash_salt" = "pepper"'),
+        ("glue_jobs.tf", '"--process_date"  = var.nightly_process_date',
+         '"--process_date"  = var.nightly_process_date\n        "--hash_salt" = "pepper"'),
         ("CKV_CAFE_1", 'aws_glue_job.this["nightly_batch"]'),
     ),
     "streaming job on a bigger worker": (
@@ -100,10 +100,10 @@ def tree(tmp_path) -> Path:
 @pytest.mark.parametrize(
     ("old", "new", "problem"),
     [
-        ('        "--raw_uri"      = local.raw_uri\n', "",
+        ('        "--raw_uri"       = local.raw_uri\n', "",
          "nightly_batch: required argument --raw_uri is not passed"),
-        ('"--process_date" = var.nightly_process_date',
-         '"--process_date" = var.nightly_process_date\n        "--processing_date" = "x"',
+        ('"--process_date"  = var.nightly_process_date',
+         '"--process_date"  = var.nightly_process_date\n        "--processing_date" = "x"',
          "nightly_batch: argument --processing_date is unknown to its script"),
         ('"--enable-metrics"', '"--enable-metric"',
          "kinesis_stream: argument --enable-metric is unknown to its script"),

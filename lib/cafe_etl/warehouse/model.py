@@ -109,7 +109,33 @@ ETL_RUN = Table(
     sortkey=("started_at",),
 )
 
-TABLES: tuple[Table, ...] = (DIM_BRANCH, DIM_PRODUCT, FACT_TRANSACTION, FACT_BASKET_ITEM, ETL_RUN)
+# The file ledger: one row per raw file loaded, written in the same transaction as the
+# facts it brought, so the ledger never names a file whose rows did not commit.
+ETL_FILE = Table(
+    "etl_file",
+    (
+        Col("file_key", "VARCHAR(1024)"),
+        Col("file_day", "DATE", nullable=True),
+        Col("branch_name", "VARCHAR(200)"),
+        Col("size_bytes", "BIGINT"),
+        Col("version", "VARCHAR(300)"),  # `etag:…` (S3) or `mtime:<ms>` (other stores)
+        Col("run_id", "VARCHAR(64)"),
+        Col("loaded_at", "TIMESTAMP"),
+        Col("late", "BOOLEAN"),  # arrived after its day had first been loaded
+    ),
+    primary_key=("file_key",),
+    diststyle="ALL",
+    sortkey=("file_day",),
+)
+
+TABLES: tuple[Table, ...] = (
+    DIM_BRANCH,
+    DIM_PRODUCT,
+    FACT_TRANSACTION,
+    FACT_BASKET_ITEM,
+    ETL_RUN,
+    ETL_FILE,
+)
 
 # Staging tables carry what the lake carries, so dimensions come from the same COPY.
 STG_TRANSACTION_COLUMNS = (

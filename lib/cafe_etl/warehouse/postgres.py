@@ -160,13 +160,15 @@ class PostgresWarehouse:
         run_id: str,
         summary: dict,
         files: dict[str, list[str]] | None = None,
+        ledger: list[tuple] | None = None,
     ) -> dict:
         """Load the lake's partitions of `sale_dates` in one transaction; return counts.
 
         `files` (lake table → Parquet file URIs) narrows the load to those files, as a
         streaming micro-batch does; by default every file of the days' partitions loads.
-        The run is marked succeeded in the same transaction, so the run log never says
-        succeeded for a load that did not commit.
+        `ledger` (rows of cafe.etl_file) records the raw files loaded, in the same
+        transaction. The run is marked succeeded in the same transaction, so the run log
+        never says succeeded for a load that did not commit.
         """
         if files is None:
             files = {
@@ -217,6 +219,8 @@ class PostgresWarehouse:
                     step = time.monotonic()
                     conn.execute(statement)
                     log.debug("%.1fs: %s", time.monotonic() - step, statement.split("\n")[0])
+                if ledger:
+                    self._record_files(conn, ledger)
                 counts = {
                     "staged_transactions": staged_t,
                     "staged_basket_items": staged_i,
@@ -230,6 +234,16 @@ class PostgresWarehouse:
             time.monotonic() - started,
         )
         return counts
+
+    def _record_files(self, conn, ledger: list[tuple]) -> None:
+        """The file ledger, inside the load's transaction (cafe.etl_file)."""
+        conn.execute(sql.ledger_staging_ddl(self.dialect))
+        statement = f"COPY {sql.STG_FILE} ({', '.join(sql.LEDGER_COLUMNS)}) FROM STDIN"
+        with conn.cursor() as cur, cur.copy(statement) as copy:
+            for row in ledger:
+                copy.write_row(row)
+        for statement in sql.ledger_statements():
+            conn.execute(statement)
 
     @staticmethod
     def _copy(conn, table: str, columns: tuple[str, ...], batches: Iterable[bytes]) -> int:

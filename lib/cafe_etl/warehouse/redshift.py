@@ -206,6 +206,7 @@ class RedshiftWarehouse:
         source: str,
         files: dict[str, list[str]] | None = None,
         run_id: str | None = None,
+        ledger: list[tuple] | None = None,
     ) -> list[str]:
         """The one transaction of a load, in order.
 
@@ -256,7 +257,33 @@ class RedshiftWarehouse:
             values = ", ".join(f"('{_quote(d)}')" for d in sale_dates)
             statements.append(f"INSERT INTO {sql.STG_DAY} (sale_date) VALUES {values}")
         statements += sql.merge_statements(source)
+        if ledger:  # the file ledger commits with the facts it brought
+            statements.append(sql.ledger_staging_ddl(self.dialect))
+            # One COPY whatever the number of files: a night of 150 branches over a
+            # 60-day backfill is 9,000 ledger rows, which as INSERT ... VALUES would pass
+            # both the batch's 40 statements and the Data API's 100 KB per statement.
+            statements.append(
+                f"COPY {sql.STG_FILE} FROM '{_quote(self._write_ledger(lake_uri, run_id, ledger))}'"
+                f" IAM_ROLE '{_quote(self.copy_role_arn)}' FORMAT AS JSON 'auto' TIMEFORMAT 'auto'"
+            )
+            statements += sql.ledger_statements()
         return statements
+
+    def _write_ledger(self, lake_uri: str, run_id: str, ledger: list[tuple]) -> str:
+        """The run's ledger rows as JSON lines beside its manifests, for one COPY.
+
+        COPY ... FORMAT AS JSON 'auto' matches object keys to column names and loads a
+        JSON null as NULL ("COPY from JSON format", Redshift Database Developer Guide);
+        TIMEFORMAT 'auto' reads the ISO timestamps with fractional seconds.
+        """
+        bucket, prefix = _split_s3(lake_uri)
+        key = f"{prefix}{MANIFEST_FOLDER}/{run_id}/{sql.STG_FILE}.json"
+        lines = (
+            json.dumps(dict(zip(sql.LEDGER_COLUMNS, row, strict=True)), default=str)
+            for row in ledger
+        )
+        self.s3.put_object(Bucket=bucket, Key=key, Body="\n".join(lines).encode("utf-8"))
+        return f"s3://{bucket}/{key}"
 
     def _lake_objects(
         self,
@@ -306,8 +333,9 @@ class RedshiftWarehouse:
         run_id: str,
         summary: dict,
         files: dict[str, list[str]] | None = None,
+        ledger: list[tuple] | None = None,
     ) -> dict:
-        statements = self.load_statements(lake_uri, sale_dates, source, files, run_id)
+        statements = self.load_statements(lake_uri, sale_dates, source, files, run_id, ledger)
         finish, params = self._finish_statement(run_id, "succeeded", summary)
         # Data API batches take no parameters: the run-log update is inlined, quoted.
         for p in params:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from cafe_etl.warehouse.model import (
     DIM_BRANCH,
     DIM_PRODUCT,
+    ETL_FILE,
     ETL_RUN,
     FACT_BASKET_ITEM,
     FACT_TRANSACTION,
@@ -28,6 +29,7 @@ STG_TRANSACTION = "stg_transaction"
 STG_BASKET_ITEM = "stg_basket_item"
 STG_DAY = "stg_day"
 STG_BRANCH = "stg_branch"
+STG_FILE = "stg_file"
 ETL_RUN_TABLE = ETL_RUN.qualified
 
 
@@ -189,4 +191,33 @@ def run_finished() -> str:
     return (
         f"UPDATE {ETL_RUN.qualified} SET status = %s, finished_at = %s, summary = %s "
         "WHERE run_id = %s"
+    )
+
+
+# --- the file ledger (cafe.etl_file) ----------------------------------------------------
+
+LEDGER_COLUMNS = ETL_FILE.column_names
+
+
+def ledger_staging_ddl(dialect: str) -> str:
+    cols = ", ".join(f"{c.name} {c.type}" for c in ETL_FILE.columns)
+    tail = " ON COMMIT DROP" if dialect == POSTGRES else ""
+    return f"CREATE TEMP TABLE {STG_FILE} ({cols}){tail}"
+
+
+def ledger_statements() -> list[str]:
+    """Staged ledger rows replace the ledger's rows of the same keys (a re-sent file)."""
+    cols = ", ".join(LEDGER_COLUMNS)
+    return [
+        f"DELETE FROM {ETL_FILE.qualified} WHERE file_key IN (SELECT file_key FROM {STG_FILE})",
+        f"INSERT INTO {ETL_FILE.qualified} ({cols}) SELECT {cols} FROM {STG_FILE}",
+    ]
+
+
+def ledger_query(first_day: str, last_day: str) -> str:
+    """The loaded files of a span of days (both dialects; dates are ISO literals)."""
+    return (
+        f"SELECT file_key, file_day, branch_name, size_bytes, version, late "
+        f"FROM {ETL_FILE.qualified} "
+        f"WHERE file_day BETWEEN '{first_day}' AND '{last_day}'"
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from cafe_etl.warehouse.model import (
     DIM_BRANCH,
     DIM_PRODUCT,
+    ETL_FILE,
     FACT_BASKET_ITEM,
     FACT_TRANSACTION,
     SCHEMA,
@@ -71,6 +72,29 @@ FROM (
     FROM {_FACTS}
     GROUP BY b.branch_name, b.region, CAST(DATE_TRUNC('week', f.sale_date) AS DATE)
 ) weekly""",
+    # Completeness: per branch and day, the till files loaded (from the file ledger), the
+    # transactions, and the files that arrived after their day was first loaded. A
+    # branch-day with transactions but no file (stream only) shows files = 0.
+    "v_branch_day_coverage": f"""
+SELECT COALESCE(l.sale_date, t.sale_date) AS sale_date,
+       COALESCE(l.branch_name, t.branch_name) AS branch_name,
+       b.region,
+       COALESCE(l.files, 0) AS files,
+       COALESCE(t.transactions, 0) AS transactions,
+       COALESCE(l.late_files, 0) AS late_files
+FROM (
+    SELECT file_day AS sale_date, branch_name, COUNT(*) AS files,
+           SUM(CASE WHEN late THEN 1 ELSE 0 END) AS late_files
+    FROM {ETL_FILE.qualified}
+    WHERE file_day IS NOT NULL
+    GROUP BY file_day, branch_name
+) l
+FULL OUTER JOIN (
+    SELECT f.sale_date, b.branch_name, COUNT(*) AS transactions
+    FROM {_FACTS}
+    GROUP BY f.sale_date, b.branch_name
+) t ON t.sale_date = l.sale_date AND t.branch_name = l.branch_name
+LEFT JOIN {DIM_BRANCH.qualified} b ON b.branch_name = COALESCE(l.branch_name, t.branch_name)""",
 }
 
 

@@ -1,0 +1,312 @@
+"""Every till file is loaded exactly once, whenever it arrives (the file ledger and catch-up).
+
+Each test runs scheduled nights (`--process_date yesterday` with `--today`) in-process on
+generated files, then compares the warehouse with a fresh `--process_date all` run over
+the same final raw files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import psycopg
+import pytest
+from cafe_etl import completeness
+from cafe_etl.raw import RawFile
+from conftest import new_database, write_raw
+from helpers import lake_rows, run_nightly, warehouse_dump
+from test_redshift import lake_s3  # noqa: F401 (a fixture)
+
+D1, D2, D3 = dt.date(2026, 11, 1), dt.date(2026, 11, 2), dt.date(2026, 11, 3)
+
+
+def key(branch: str, day: dt.date) -> str:
+    return f"{day:%Y/%m/%d}/{branch}_{day:%d-%m-%Y}_18-00-00.csv"
+
+
+def till_file(branch: str, day: dt.date, n: int = 3, first: int = 0) -> str:
+    """A 2021-style export (no header) of n cash sales."""
+    return "".join(
+        f"{day:%d/%m/%Y} 09:{first + i:02d},{branch},Person {first + i},Latte - 2.15,2.15,CASH,\n"
+        for i in range(n)
+    )
+
+
+def send(raw, branch: str, day: dt.date, content: str | None = None) -> str:
+    write_raw(raw, key(branch, day), content if content is not None else till_file(branch, day))
+    return key(branch, day)
+
+
+def night(spark, raw, lake, url, today: dt.date) -> dict:
+    """The scheduled nightly run on the morning of `today`."""
+    from cafe_etl import pipeline
+    from cafe_etl.runtime import Runtime
+    from conftest import TEST_SALT
+
+    args = {
+        "JOB_NAME": "test",
+        "raw_uri": str(raw),
+        "lake_uri": str(lake),
+        "warehouse_url": url,
+        "process_date": "yesterday",
+        "today": today.isoformat(),
+        "hash_salt": TEST_SALT,
+    }
+    summary = pipeline.run_batch(Runtime(spark=spark, on_glue=False, job_name="test"), args)
+    assert summary["rows_read"] == (
+        summary["transactions"] + summary["quarantined"] + summary["duplicates"]
+    )
+    return summary
+
+
+def fresh_all(spark, raw, tmp_path, pg_server) -> dict:
+    url = new_database(pg_server)
+    run_nightly(spark, raw, tmp_path / "fresh-lake", url, "all")
+    return warehouse_dump(url)
+
+
+def query(url: str, statement: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(statement).fetchall()
+
+
+def test_a_late_file_is_loaded_by_the_next_scheduled_night(
+    spark, tmp_path, warehouse_url, pg_server
+):
+    raw, lake = tmp_path / "raw", tmp_path / "lake"
+    for branch in ("Leeds", "York"):
+        send(raw, branch, D1)
+    night(spark, raw, lake, warehouse_url, today=D2)
+    send(raw, "Leeds", D2)  # York's till is offline on day 2
+    second = night(spark, raw, lake, warehouse_url, today=D3)
+    assert second["days_processed"] == ["2026-11-02"]
+    assert second["missing_branches"] == {"2026-11-02": ["York"]}
+    assert second["late_files"] == [] and second["missing_branch_days"] == 1
+
+    late = send(raw, "York", D2)  # uploaded late, into its own day's prefix
+    for branch in ("Leeds", "York"):
+        send(raw, branch, D3)
+    third = night(spark, raw, lake, warehouse_url, today=D3 + dt.timedelta(days=1))
+    assert third["days_processed"] == ["2026-11-02", "2026-11-03"]
+    assert third["late_files"] == [late] and third["late_file_count"] == 1
+    assert third["resent_files"] == [] and third["missing_branches"] == {}
+    assert third["transactions"] == 12  # days 2 and 3, processed whole
+
+    assert warehouse_dump(warehouse_url) == fresh_all(spark, raw, tmp_path, pg_server)
+    coverage = query(
+        warehouse_url,
+        "SELECT sale_date, branch_name, region, files, transactions, late_files "
+        "FROM cafe.v_branch_day_coverage ORDER BY 1, 2",
+    )
+    assert coverage == [
+        (day, branch, region, 1, 3, int(day == D2 and branch == "York"))
+        for day in (D1, D2, D3)
+        for branch, region in (
+            ("Leeds", "Yorkshire and The Humber"),
+            ("York", "Yorkshire and The Humber"),
+        )
+    ]
+    assert query(warehouse_url, "SELECT count(*) FROM cafe.etl_file") == [(6,)]
+
+
+def test_a_resent_file_replaces_its_rows_and_a_night_with_nothing_new_changes_nothing(
+    spark, tmp_path, warehouse_url, pg_server
+):
+    raw, lake = tmp_path / "raw", tmp_path / "lake"
+    leeds = send(raw, "Leeds", D1)
+    send(raw, "York", D1)
+    night(spark, raw, lake, warehouse_url, today=D2)
+    assert query(warehouse_url, "SELECT count(*) FROM cafe.fact_transaction") == [(6,)]
+
+    # The manager re-sends Leeds: the first sale removed, the second one corrected.
+    rows = till_file("Leeds", D1).splitlines(keepends=True)
+    changed = rows[1].replace("Latte - 2.15,2.15", '"Latte - 2.15, Cortado - 2.05",4.20')
+    send(raw, "Leeds", D1, changed + rows[2])
+    resent = night(spark, raw, lake, warehouse_url, today=D3)
+    assert resent["days_processed"] == ["2026-11-01"]
+    assert resent["resent_files"] == [leeds] and resent["late_files"] == []
+    totals = query(
+        warehouse_url,
+        "SELECT b.branch_name, f.total_amount FROM cafe.fact_transaction f "
+        "JOIN cafe.dim_branch b USING (branch_id) ORDER BY 1, 2",
+    )
+    leeds_totals = [float(t) for b, t in totals if b == "Leeds"]
+    assert leeds_totals == [2.15, 4.20]
+    assert len(lake_rows(lake, "transactions")) == 5
+    assert warehouse_dump(warehouse_url) == fresh_all(spark, raw, tmp_path, pg_server)
+
+    before = warehouse_dump(warehouse_url)
+    ledger = query(warehouse_url, "SELECT * FROM cafe.etl_file ORDER BY 1")
+    lake_before = sorted(str(p) for p in lake.rglob("*.parquet"))
+    quiet = night(spark, raw, lake, warehouse_url, today=D3 + dt.timedelta(days=1))
+    assert quiet["days_processed"] == [] and quiet["files_read"] == 0
+    assert quiet["late_files"] == [] and quiet["resent_files"] == []
+    assert warehouse_dump(warehouse_url) == before
+    assert query(warehouse_url, "SELECT * FROM cafe.etl_file ORDER BY 1") == ledger
+    assert sorted(str(p) for p in lake.rglob("*.parquet")) == lake_before
+
+
+def test_a_deleted_raw_file_never_deletes_its_rows(spark, tmp_path, warehouse_url):
+    raw, lake = tmp_path / "raw", tmp_path / "lake"
+    for branch in ("Leeds", "York"):
+        send(raw, branch, D1)
+    night(spark, raw, lake, warehouse_url, today=D2)
+    before = warehouse_dump(warehouse_url)
+    lake_before = sorted(
+        (r["transaction_id"], r["source_file"]) for r in lake_rows(lake, "transactions")
+    )
+
+    (raw / key("York", D1)).unlink()  # expired, or deleted by hand
+    send(raw, "Hull", D1)  # and a late file for the same day
+    for summary in (
+        night(spark, raw, lake, warehouse_url, today=D3),
+        run_nightly(spark, raw, lake, warehouse_url, "2026-11-01"),
+    ):
+        assert summary["days_processed"] == []
+        assert list(summary["refused_days"]) == ["2026-11-01"]
+        assert key("York", D1) in summary["refused_days"]["2026-11-01"]
+    assert warehouse_dump(warehouse_url) == before  # York's three rows are kept, exactly
+    after = sorted((r["transaction_id"], r["source_file"]) for r in lake_rows(lake, "transactions"))
+    assert after == lake_before and len(after) == 6
+
+
+def test_a_failed_load_leaves_the_ledger_untouched(spark, tmp_path, warehouse_url, monkeypatch):
+    from cafe_etl.warehouse import sql
+
+    raw, lake = tmp_path / "raw", tmp_path / "lake"
+    send(raw, "Leeds", D1)
+    statements = sql.ledger_statements
+    monkeypatch.setattr(sql, "ledger_statements", lambda: [*statements(), "SELECT 1/0"])
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        night(spark, raw, lake, warehouse_url, today=D2)
+    assert query(warehouse_url, "SELECT count(*) FROM cafe.etl_file") == [(0,)]
+    assert query(warehouse_url, "SELECT count(*) FROM cafe.fact_transaction") == [(0,)]
+    assert query(warehouse_url, "SELECT status FROM cafe.etl_run") == [("failed",)]
+    monkeypatch.undo()
+    retry = night(spark, raw, lake, warehouse_url, today=D2)  # the next night loads it
+    assert retry["days_processed"] == ["2026-11-01"] and retry["late_files"] == []
+    assert query(warehouse_url, "SELECT count(*) FROM cafe.etl_file") == [(1,)]
+
+
+def test_plan_processes_only_days_with_new_or_changed_files_within_the_lookback():
+    def f(branch, day, size=10, version="mtime:1"):
+        return RawFile(f"file:///raw/{key(branch, day)}", size, version)
+
+    def loaded(branch, day, size=10, version="mtime:1", late=False):
+        return completeness.LoadedFile(key(branch, day), day, branch, size, version, late)
+
+    listed = [f("Leeds", D1), f("York", D1), f("Leeds", D2, 11, "mtime:2"), f("Leeds", D3)]
+    ledger = {
+        e.key: e
+        for e in (loaded("Leeds", D1), loaded("York", D1), loaded("Leeds", D2), loaded("York", D2))
+    }
+    plan = completeness.plan_run(listed, ledger, D3, catch_up=True)
+    # Day 1 is unchanged; day 2 lost York's file (refused), day 3 is yesterday.
+    assert plan.days == ["2026-11-03"]
+    assert list(plan.refused_days) == ["2026-11-02"]
+    assert plan.missing_branches == {"2026-11-03": ["York"]}
+    del ledger[key("York", D2)]
+    plan = completeness.plan_run(listed, ledger, D3, catch_up=True)
+    assert plan.days == ["2026-11-02", "2026-11-03"]
+    assert plan.resent_files == [key("Leeds", D2)] and plan.late_files == []
+    assert completeness.plan_run(listed, ledger, D3, catch_up=False).days == ["2026-11-03"]
+    assert completeness.plan_run(listed, ledger, None, catch_up=False).days == [
+        "2026-11-01",
+        "2026-11-02",
+        "2026-11-03",
+    ]
+
+
+def test_redshift_load_writes_the_ledger_in_the_same_batch_and_every_statement_parses(
+    lake_s3,  # noqa: F811 (the fixture imported above)
+):
+    import json
+
+    import sqlglot
+    from cafe_etl.warehouse import sql
+    from test_redshift import DAYS, LAKE, parses_as_redshift, warehouse
+
+    when = dt.datetime(2026, 11, 2, 3, 0)
+    ledger = [
+        (key(b, D1), "2026-11-01", b, 120, "etag:ab'c", "r1", when, b == "York")
+        for b in ("Leeds", "York", "Milton Keynes")
+    ] * 400  # 1,200 rows: still one COPY, however many files a backfill loads
+    statements = warehouse().load_statements(LAKE, DAYS, "batch", run_id="r1", ledger=ledger)
+    body = lake_s3.get_object(Bucket="cafe-lake", Key=f"_redshift_manifests/r1/{sql.STG_FILE}.json")
+    rows = [json.loads(line) for line in body["Body"].read().decode().splitlines()]
+    copies = [s for s in statements if s.startswith(f"COPY {sql.STG_FILE} ")]
+    assert len(copies) == 1 and "FORMAT AS JSON 'auto'" in copies[0]
+    assert len(rows) == 1200 and rows[1] == {
+        "file_key": key("York", D1),
+        "file_day": "2026-11-01",
+        "branch_name": "York",
+        "size_bytes": 120,
+        "version": "etag:ab'c",
+        "run_id": "r1",
+        "loaded_at": "2026-11-02 03:00:00",
+        "late": True,
+    }
+    assert statements[-2:] == sql.ledger_statements()
+    for statement in statements + [sql.ledger_query("2026-10-25", "2026-11-01")]:
+        assert parses_as_redshift(statement), statement[:200]
+    view = next(s for s in sql.schema_ddl(sql.REDSHIFT) if "v_branch_day_coverage" in s)
+    select = sqlglot.parse_one(view, read="redshift").expression
+    assert select.named_selects == [
+        "sale_date",
+        "branch_name",
+        "region",
+        "files",
+        "transactions",
+        "late_files",
+    ]
+
+
+def test_completeness_metrics_match_put_metric_data_and_the_terraform_alarms():
+    """PutMetricData's request shape (the Stubber validates it against botocore's model of
+    the CloudWatch API: "PutMetricData", Amazon CloudWatch API Reference), and the alarms
+    in terraform/completeness.tf watch the same namespace and metric names."""
+    import re
+
+    import boto3
+    from botocore.stub import Stubber
+    from conftest import REPO
+
+    summary = {"late_file_count": 2, "missing_branch_days": 1}
+    client = boto3.client(
+        "cloudwatch", region_name="eu-west-2", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    with Stubber(client) as stub:
+        stub.add_response(
+            "put_metric_data",
+            {},
+            {
+                "Namespace": completeness.METRIC_NAMESPACE,
+                "MetricData": completeness.metric_data(summary, "cafe-nightly"),
+            },
+        )
+        completeness.publish_metrics(summary, "cafe-nightly", client=client)
+        stub.assert_no_pending_responses()
+    values = {m["MetricName"]: m["Value"] for m in completeness.metric_data(summary, "j")}
+    assert values == {"LateFiles": 2.0, "MissingBranchDays": 1.0}
+    # "AWS/" starts the namespaces AWS reserves for its own services (PutMetricData).
+    assert not completeness.METRIC_NAMESPACE.startswith("AWS/")
+    terraform = (REPO / "terraform" / "completeness.tf").read_text()
+    assert f'completeness_namespace = "{completeness.METRIC_NAMESPACE}"' in terraform
+    assert set(re.findall(r'metric = "(\w+)"', terraform)) == set(values)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"today": "25/11/2026"}, "--today"),
+        ({"lookback_days": "-1"}, "--lookback_days"),
+        ({"lookback_days": "a week"}, "--lookback_days"),
+    ],
+)
+def test_bad_today_or_lookback_is_a_usage_error(extra, message):
+    from cafe_etl import jobs
+    from cafe_etl.runtime import UsageError
+
+    args = {"warehouse_url": "embedded://x", "process_date": "yesterday", **extra}
+    with pytest.raises(UsageError, match=message):
+        jobs.check_nightly_args(args)
