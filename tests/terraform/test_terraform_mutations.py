@@ -167,10 +167,10 @@ def test_grant_to_another_user_is_seen(tree):
 
 
 def test_missing_athena_query_and_renamed_quicksight_column_are_seen(tree):
-    from cafe_etl.warehouse.views import VIEWS
+    from cafe_etl.warehouse.views import TREND_VIEWS
 
     (tree / "athena" / "v_payment_mix.sql").unlink()
-    assert {p.stem for p in (tree / "athena").glob("*.sql")} != set(VIEWS)
+    assert {p.stem for p in (tree / "athena").glob("*.sql")} != set(TREND_VIEWS)
     _edit(tree / "quicksight.tf", "      items_sold   = ", "      items        = ")
     columns = load_config(tree).locals["trend_view_columns"]["v_region_product_sales"]
     assert list(columns) != view_columns("v_region_product_sales")

@@ -13,7 +13,7 @@ import pytest
 import sqlglot
 from cafe_etl import schema
 from cafe_etl.warehouse.model import SCHEMA
-from cafe_etl.warehouse.views import VIEWS
+from cafe_etl.warehouse.views import TREND_VIEWS
 from cafe_tf import (
     TF_DIR,
     blocks,
@@ -173,7 +173,7 @@ def test_the_copy_role_stays_associated_and_trusted(cfg):
 
 
 def view_columns(name: str) -> list[str]:
-    return sqlglot.parse_one(VIEWS[name], read="redshift").named_selects
+    return sqlglot.parse_one(TREND_VIEWS[name], read="redshift").named_selects
 
 
 def test_athena_workgroup_is_encrypted_enforced_and_capped(cfg):
@@ -190,10 +190,10 @@ def test_athena_saves_one_query_per_trend_view(cfg):
     query = cfg.of_type("aws_athena_named_query")["trend"]
     assert one(query["for_each"]) == "${local.athena_trend_queries}"
     files = {p.stem for p in (TF_DIR / "athena").glob("*.sql")}
-    assert files == set(VIEWS)
+    assert files == set(TREND_VIEWS)
 
 
-@pytest.mark.parametrize("view", sorted(VIEWS))
+@pytest.mark.parametrize("view", sorted(TREND_VIEWS))
 def test_athena_query_parses_as_trino_and_answers_the_view_question(view):
     text = (TF_DIR / "athena" / f"{view}.sql").read_text().replace("${database}", "cafe_db")
     for dialect in ("athena", "trino"):
@@ -216,7 +216,7 @@ def test_quicksight_is_off_by_default(cfg):
 
 def test_quicksight_has_one_direct_query_data_set_per_trend_view(cfg):
     columns = cfg.locals["trend_view_columns"]
-    assert set(columns) == set(VIEWS)
+    assert set(columns) == set(TREND_VIEWS)
     for view, typed in columns.items():
         assert list(typed) == view_columns(view), view
     data_set = cfg.of_type("aws_quicksight_data_set")["trend"]
