@@ -46,6 +46,8 @@ def warehouse_url(pg_server) -> str:
 def new_database(pg_server) -> str:
     import psycopg
 
+    # A random name, tolerated by design: it only has to differ from every other test's
+    # (48 random bits), and no test reads it back except through the returned URL.
     name = "t_" + uuid.uuid4().hex[:12]
     with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
