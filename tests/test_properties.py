@@ -85,8 +85,8 @@ def corrupt(line: str, how: str) -> str:
         return "soon" + line[line.index(",") :]
     if how == "broken_price":  # the first item's price is no longer a number
         return re.sub(r" - (£?[0-9]+\.[0-9]{2})", r" - x\1", line, count=1)
-    if how == "stray_quote":  # the basket's closing quote goes
-        return re.sub(r'"(\s*,)', r"\1", line, count=1)
+    if how == "stray_quote":  # the basket's opening quote goes: a quote after the price
+        return line.replace('"', "", 1)
     if how == "bad_bytes":  # a Latin-1 byte (see BAD_BYTE_MARK) inside the timestamp
         return line[:2] + BAD_BYTE_MARK + line[3:]
     raise ValueError(how)
