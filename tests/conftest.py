@@ -25,6 +25,28 @@ def spark():
     session.stop()
 
 
+@pytest.fixture
+def job_in_process(spark, monkeypatch, capsys):
+    """The nightly job's command line (arguments, exit status, one-line errors) run by
+    jobs.nightly on the shared session: what a job script does, without a JVM of its
+    own. Returns run(args) -> (exit status, stderr)."""
+    from cafe_etl import jobs
+    from cafe_etl.runtime import Runtime
+
+    monkeypatch.setattr(jobs, "setup_logging", lambda: None)  # no handler on capsys's stream
+    monkeypatch.setattr(
+        jobs,
+        "build_runtime",
+        lambda name, args: Runtime(spark=spark, on_glue=False, job_name=name, args=args),
+    )
+
+    def run(args: list[str]) -> tuple[int, str]:
+        code = jobs.nightly(["nightly_batch.py", *args])
+        return code, capsys.readouterr().err
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory):
     """The embedded PostgreSQL (pgserver), started once for the whole session."""

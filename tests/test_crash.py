@@ -13,9 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from cafe_etl import jobs
 from cafe_etl.jobs import nightly_argv
-from cafe_etl.runtime import Runtime
 from cafe_etl.warehouse.postgres import RUN_LOCK_KEY, PostgresWarehouse
 from conftest import TEST_SALT
 from corpus import write_bulk
@@ -104,7 +102,9 @@ def clean_run(tmp_path_factory, pg_server, spark):
     "marker",
     ["stage extract: started", "stage lake_write: started", "warehouse load started"],
 )
-def test_killed_run_then_rerun_equals_one_clean_run(clean_run, marker, tmp_path, warehouse_url):
+def test_killed_run_then_rerun_equals_one_clean_run(
+    clean_run, marker, tmp_path, warehouse_url, spark
+):
     raw, reference, summary = clean_run
     lake = tmp_path / "lake"
     argv = job_argv(raw, lake, warehouse_url)
@@ -134,8 +134,11 @@ def test_killed_run_then_rerun_equals_one_clean_run(clean_run, marker, tmp_path,
             assert len(lake_rows(lake, "transactions")) == summary["transactions"]
         holder.rollback()  # releases the lock: the killed session's load rolls back
 
-    rerun = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
-    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    # The next run, in-process: recovering from the killed run (marking it abandoned,
+    # removing Spark's leftovers, rewriting the days) is the pipeline's own work, the same
+    # on the shared session as in a job process of its own.
+    rerun = run_nightly(spark, raw, lake, warehouse_url)
+    assert rerun["status"] == "succeeded"
     assert warehouse_dump(warehouse_url) == reference
 
     files = lake_files(lake)
@@ -154,25 +157,17 @@ def test_killed_run_then_rerun_equals_one_clean_run(clean_run, marker, tmp_path,
 
 
 def test_second_run_exits_2_with_one_line_while_another_holds_the_warehouse(
-    spark, tmp_path, warehouse_url, monkeypatch, capsys
+    tmp_path, warehouse_url, job_in_process
 ):
     """Two runs at once, made deterministic: the test holds the run lock a first run
     would hold, and the job's command line must refuse with exit status 2 and one line
     (test_pipeline::test_second_run_refuses_while_one_holds_the_warehouse proves the
-    warehouse is untouched). In-process on the shared session: the refusal comes before
-    any Spark work."""
-    monkeypatch.setattr(jobs, "setup_logging", lambda: None)
-    monkeypatch.setattr(
-        jobs,
-        "build_runtime",
-        lambda name, args: Runtime(spark=spark, on_glue=False, job_name=name, args=args),
-    )
+    warehouse is untouched). In-process: the refusal comes before any Spark work."""
     raw = write_bulk(tmp_path / "raw")
-    argv = job_argv(raw, tmp_path / "lake", warehouse_url)[1:]  # [script, --JOB_NAME, ...]
+    args = job_argv(raw, tmp_path / "lake", warehouse_url)[2:]  # after python and the script
     with psycopg.connect(warehouse_url, autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(%s)", (RUN_LOCK_KEY,))
-        code = jobs.nightly(argv)
-    err = capsys.readouterr().err
+        code, err = job_in_process(args)
     assert code == 2, err
     assert err.startswith("error: ") and err.count("\n") == 1, err
     assert "did not start" in err and "Wait for it to finish" in err
