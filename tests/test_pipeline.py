@@ -103,10 +103,23 @@ def test_no_personal_data_in_lake_quarantine_or_warehouse(spark, corpus, warehou
     assert personal_data_hits(texts + ["x Joe Bloggs"], NAMES, CARDS)
 
 
-def test_rerun_changes_nothing(spark, corpus, warehouse_url):
+def test_rerun_changes_nothing_even_with_several_lake_files_a_day(
+    spark, corpus, warehouse_url, monkeypatch
+):
+    from cafe_etl import pipeline
+
+    # One lake file per valid row read: each day's partition holds several files.
+    monkeypatch.setattr(pipeline, "ROWS_PER_LAKE_FILE", 1)
     raw, lake = corpus
     first = run(spark, raw, lake, warehouse_url)  # into empty facts: rebuilds their indexes
     before, files_before = warehouse_dump(warehouse_url), lake_files(lake)
+    days = [f.split("/")[1] for f in files_before if f.startswith("transactions/")]
+    assert len(days) > len(set(days)), files_before
+    assert (len(before["fact_transaction"]), len(before["fact_basket_item"])) == (
+        EXPECTED["transactions"],
+        EXPECTED["basket_items"],
+    )
+    assert sum(row[5] for row in before["fact_transaction"]) == EXPECTED["revenue"]
     assert fact_indexes(warehouse_url) == FACT_INDEXES
     second = run(spark, raw, lake, warehouse_url)  # as many rows as present: keeps them
     assert warehouse_dump(warehouse_url) == before
@@ -145,6 +158,26 @@ def test_crash_during_load_leaves_warehouse_as_it_was(spark, corpus, warehouse_u
             for r in conn.execute("SELECT status FROM cafe.etl_run ORDER BY started_at, status")
         ]
     assert sorted(statuses) == ["failed", "succeeded"]
+
+
+def test_counts_not_conserved_stops_the_run_before_the_lake_and_warehouse(
+    spark, corpus, warehouse_url, monkeypatch
+):
+    from cafe_etl import pipeline
+
+    counts = pipeline.Processed.counts
+
+    def one_row_lost(self, rows_read, unreadable):
+        return {**counts(self, rows_read, unreadable), "transactions": EXPECTED["transactions"] - 1}
+
+    monkeypatch.setattr(pipeline.Processed, "counts", one_row_lost)
+    raw, lake = corpus
+    with pytest.raises(pipeline.CountsNotConserved, match="rows_read 16 != transactions 5"):
+        run(spark, raw, lake, warehouse_url)
+    assert lake_files(lake) == []
+    assert all(rows == [] for rows in warehouse_dump(warehouse_url).values())
+    with psycopg.connect(warehouse_url) as conn:
+        assert conn.execute("SELECT status FROM cafe.etl_run").fetchall() == [("failed",)]
 
 
 def test_second_run_refuses_while_one_holds_the_warehouse(spark, corpus, warehouse_url):

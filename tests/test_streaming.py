@@ -14,13 +14,29 @@ import pytest
 from cafe_etl import generate, jobs, replay, stream
 from cafe_etl.runtime import UsageError
 from cafe_etl.schema import HEADER_ALIASES
+from cafe_etl.warehouse.postgres import PostgresWarehouse
 from conftest import REPO, TEST_SALT, new_database
 from corpus import write_corpus
 from helpers import lake_rows, run_nightly, warehouse_dump
-from test_crash import run_and_kill
+from test_crash import run_and_kill, wait_for_lock_waiter
 from test_transform import GOOD
 
+# Every test here but the last two uses moto's Kinesis server (the module's fixture).
+pytestmark = pytest.mark.own_server
 
+
+def fact_count(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT count(*) FROM cafe.fact_transaction").fetchone()[0]
+
+
+def run_statuses(url: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        return [s for (s,) in conn.execute("SELECT status FROM cafe.etl_run ORDER BY started_at")]
+
+
+# moto's server listens on a port the OS picks (port=0): free by construction, never a
+# clash between helpers or runs; the tests read it back instead of assuming one.
 @pytest.fixture(scope="module")
 def kinesis():
     from moto.server import ThreadedMotoServer
@@ -64,6 +80,9 @@ def put(kinesis, name, records):
 
 
 def consume(spark, kinesis, name, lake, url, checkpoint, batch_cls=stream.MicroBatch):
+    """The local driver until the stream has been idle for 2 s. Every test puts its
+    records before it consumes, so the first window reads them all: the window and idle
+    timings decide when the driver stops, never which records it reads."""
     batch = batch_cls(spark, "stream-test", name, str(lake), url, TEST_SALT)
     driver = stream.LocalKinesisDriver(
         spark=spark,
@@ -128,8 +147,10 @@ def test_same_transaction_by_file_and_stream_is_one_row(
     raw, lake = write_corpus(tmp_path / "raw"), tmp_path / "lake"
     run_nightly(spark, raw, lake, warehouse_url)
     before = warehouse_dump(warehouse_url)
-    put(kinesis, stream_name, list(replay.read_raw_rows(raw)))  # the whole corpus again
-    consume(spark, kinesis, stream_name, lake, warehouse_url, tmp_path / "ckpt")
+    rows = list(replay.read_raw_rows(raw))
+    put(kinesis, stream_name, rows)  # the whole corpus again
+    summary = consume(spark, kinesis, stream_name, lake, warehouse_url, tmp_path / "ckpt")
+    assert summary["records"] == len(rows) > 0  # "unchanged" after reading every record
     assert warehouse_dump(warehouse_url) == before
     assert len(lake_rows(lake, "transactions")) == len(before["fact_transaction"])
 
@@ -138,6 +159,8 @@ class CrashAfterLoad(stream.MicroBatch):
     """Dies after the warehouse committed, before the shard positions are saved."""
 
     crashes = 1
+    failure = (KeyboardInterrupt, "killed between load and checkpoint")
+    committed = True  # the batch's facts are in the warehouse when it dies
 
     def process(self, records, batch_id):
         summary = super().process(records, batch_id)
@@ -148,9 +171,11 @@ class CrashAfterLoad(stream.MicroBatch):
 
 
 class CrashDuringLoad(stream.MicroBatch):
-    """Dies inside the warehouse load transaction."""
+    """Dies inside the warehouse load transaction (a lake file it cannot read)."""
 
     crashes = 1
+    failure = (FileNotFoundError, "/nonexistent/part.parquet")
+    committed = False
 
     def __post_init__(self):
         super().__post_init__()
@@ -173,11 +198,17 @@ def test_consumer_killed_and_restarted_loses_and_doubles_nothing(
 ):
     put(kinesis, stream_name, rows_of(200))
     lake, ckpt = tmp_path / "lake", tmp_path / "ckpt"
-    with pytest.raises((KeyboardInterrupt, OSError, FileNotFoundError)):
+    kind, message = crashing.failure
+    with pytest.raises(kind, match=re.escape(message)):  # the crash this test causes, only
         consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt, crashing)
     pending = json.loads((ckpt / "positions.json").read_text())["pending"]
-    assert pending is not None  # the batch was not committed: it will be read again
-    consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt)
+    assert pending is not None  # the positions were not saved: the batch will be read again
+    # Where the crash landed: after the commit, all 200 facts and the run succeeded;
+    # inside the load, none and the run marked failed.
+    assert fact_count(warehouse_url) == (200 if crashing.committed else 0)
+    assert run_statuses(warehouse_url) == (["succeeded"] if crashing.committed else ["failed"])
+    restarted = consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt)
+    assert restarted["records"] == 200  # the pending batch, read again
     with psycopg.connect(warehouse_url) as conn:
         assert conn.execute("SELECT count(*) FROM cafe.fact_transaction").fetchone()[0] == 200
         assert conn.execute("SELECT count(*) FROM cafe.fact_basket_item").fetchone()[0] == 200
@@ -217,29 +248,47 @@ def test_replaying_files_through_the_stream_equals_the_nightly_job_even_twice(
     rows = list(replay.read_raw_rows(raw))
     put(kinesis, stream_name, rows)
     lake, ckpt = tmp_path / "stream-lake", tmp_path / "ckpt"
-    consume(spark, kinesis, stream_name, lake, stream_url, ckpt)
+    first = consume(spark, kinesis, stream_name, lake, stream_url, ckpt)
+    assert first["records"] == len(rows)
     assert facts(stream_url) == expected
     put(kinesis, stream_name, rows)  # the tills send everything again
-    consume(spark, kinesis, stream_name, lake, stream_url, ckpt)
+    again = consume(spark, kinesis, stream_name, lake, stream_url, ckpt)
+    assert again["records"] == len(rows)  # all read again, none loaded twice
     assert facts(stream_url) == expected
     assert len(lake_rows(lake, "transactions")) == len(expected["transactions"])
 
 
-@pytest.mark.parametrize(
-    "marker",
-    [
-        "warehouse load started",  # SIGKILL inside the load transaction
-        "batch 0:",  # after the load committed, before the shard positions are saved
-    ],
-)
+# Runs the streaming job script with one change: the save of the shard positions after a
+# committed batch first logs a line and waits, so that the SIGKILL lands exactly between
+# the warehouse commit and the checkpoint, not wherever the scheduler lets it.
+HANG_BEFORE_COMMITTED_POSITIONS = """
+import runpy, sys, time
+from cafe_etl import stream
+save = stream.Checkpoint.save
+def save_or_hang(self):
+    if self.state["pending"] is None and self.state["next_batch"] > 0:
+        print("test: positions of a committed batch about to be saved", file=sys.stderr, flush=True)
+        time.sleep(600)
+    save(self)
+stream.Checkpoint.save = save_or_hang
+sys.argv[0] = SCRIPT
+runpy.run_path(SCRIPT, run_name="__main__")
+"""
+IN_LOAD = "warehouse load started"
+AFTER_COMMIT = "test: positions of a committed batch about to be saved"
+
+
+@pytest.mark.own_jvm
+@pytest.mark.parametrize("marker", [IN_LOAD, AFTER_COMMIT])
 def test_consumer_sigkilled_and_restarted_loses_and_doubles_nothing(
     spark, kinesis, stream_name, tmp_path, warehouse_url, marker
 ):
     put(kinesis, stream_name, rows_of(300))
     lake, ckpt = tmp_path / "lake", tmp_path / "ckpt"
-    argv = [
-        sys.executable,
-        str(REPO / "glue_jobs" / "kinesis_stream.py"),
+    script = str(REPO / "glue_jobs" / "kinesis_stream.py")
+    code = f"SCRIPT = {script!r}\n" + HANG_BEFORE_COMMITTED_POSITIONS
+    argv = [sys.executable, "-c", code] if marker == AFTER_COMMIT else [sys.executable, script]
+    argv += [
         "--JOB_NAME",
         "stream-kill",
         "--stream_name",
@@ -259,9 +308,27 @@ def test_consumer_sigkilled_and_restarted_loses_and_doubles_nothing(
         "--hash_salt",
         TEST_SALT,
     ]
-    run_and_kill(argv, marker)
+    # A SHARE lock on the facts (held by the test) stops any load before it writes a
+    # fact, without blocking the job's schema check: for IN_LOAD the kill waits until
+    # the load is blocked there, inside its transaction.
+    PostgresWarehouse(warehouse_url).ensure_schema()
+    with psycopg.connect(warehouse_url) as holder:
+        if marker == IN_LOAD:
+            holder.execute("LOCK TABLE cafe.fact_transaction IN SHARE MODE")
+            run_and_kill(
+                argv, marker, lambda: wait_for_lock_waiter(holder, "cafe.fact_transaction")
+            )
+            assert holder.execute("SELECT count(*) FROM cafe.fact_transaction").fetchone()[0] == 0
+        else:
+            run_and_kill(argv, marker)
+        holder.rollback()
+    # Where the kill landed: inside the load, no facts and the run still running; after
+    # the commit, the whole first batch (all 300 records were there before it started).
+    assert fact_count(warehouse_url) == (0 if marker == IN_LOAD else 300)
+    assert run_statuses(warehouse_url) == (["running"] if marker == IN_LOAD else ["succeeded"])
     assert json.loads((ckpt / "positions.json").read_text())["pending"] is not None
-    consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt)  # the restarted consumer
+    restarted = consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt)
+    assert restarted["records"] == 300  # the pending batch, read again
     with psycopg.connect(warehouse_url) as conn:
         assert conn.execute("SELECT count(*) FROM cafe.fact_transaction").fetchone()[0] == 300
         assert conn.execute("SELECT count(*) FROM cafe.fact_basket_item").fetchone()[0] == 300

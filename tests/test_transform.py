@@ -1,15 +1,19 @@
-"""Transforms on tiny hand-written frames (chispa)."""
+"""Transforms on tiny hand-written frames (chispa).
+
+Column families are table-driven: one frame holds every case's input and its expected
+value, worked out by hand, and one chispa comparison checks them all in one Spark job.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 
-import pytest
 from cafe_etl import transform
 from cafe_etl.raw import RAW_ROW_SCHEMA
 from cafe_etl.schema import ROW_REASONS
-from chispa import assert_df_equality
+from chispa import assert_column_equality, assert_df_equality
 from pyspark.sql import functions as F
 
 SALT = "unit-test-salt"
@@ -52,54 +56,68 @@ def with_(field: str, value: str) -> list[str]:
 
 
 def test_basket_items_parse_size_product_flavour_and_price(spark):
-    baskets = spark.createDataFrame(
-        [
-            (
-                "Large Flavoured iced latte - Hazelnut - 3.25, Cortado - 2.05, "
-                "Smoothies - Berry Beautiful - 2.00, Regular Latte - £2.15, Latte",
-            )
-        ],
-        "basket string",
+    # (item text, size, product, flavour, price), worked out by hand from the item grammar
+    # `[Regular |Large ]Product[ - Flavour] - [£]Price` (the price is the last ` - ` part).
+    cases = [
+        (
+            "Large Flavoured iced latte - Hazelnut - 3.25",
+            "Large",
+            "Flavoured iced latte",
+            "Hazelnut",
+            "3.25",
+        ),
+        (" Cortado - 2.05", None, "Cortado", None, "2.05"),
+        ("Smoothies - Berry Beautiful - 2.00", None, "Smoothies", "Berry Beautiful", "2.00"),
+        ("Regular Latte - £2.15", "Regular", "Latte", None, "2.15"),
+        (
+            "Large Latte - Vanilla - Extra shot - 3.00",
+            "Large",
+            "Latte",
+            "Vanilla - Extra shot",
+            "3.00",
+        ),
+        ("A - B - C - 1.50", None, "A", "B - C", "1.50"),
+        ("Tea - 2 - 1.50", None, "Tea", "2", "1.50"),
+        ("Large - 2.00", None, "Large", None, "2.00"),  # no product after the size: a product
+        ("Regular - Hazelnut - 1.00", "Regular", "- Hazelnut", None, "1.00"),
+        ("x - - 2.00", None, "x -", None, "2.00"),
+        ("Latte - 7", None, "Latte", None, "7.00"),
+        ("Latte", None, None, None, None),
+        ("Latte - ", None, None, None, None),
+        ("Latte - 2.005", None, None, None, None),
+        ("Latte - two", None, None, None, None),
+        ("Latte - -1.00", None, None, None, None),
+        ("", None, None, None, None),
+    ]
+    frame = spark.createDataFrame(
+        [(t, s, p, f, Decimal(v) if v else None) for t, s, p, f, v in cases],
+        "item string, size string, product_name string, flavour string, unit_price decimal(10,2)",
     )
-    actual = (
-        baskets.select(F.explode(F.split("basket", ",")).alias("item"))
-        .select(transform.parse_item(F.col("item")).alias("i"))
-        .select("i.*")
+    actual = frame.select("item", transform.parse_item(F.col("item")).alias("i")).select(
+        "item", "i.*"
     )
-    expected = spark.createDataFrame(
-        [
-            ("Large", "Flavoured iced latte", "Hazelnut", Decimal("3.25")),
-            (None, "Cortado", None, Decimal("2.05")),
-            (None, "Smoothies", "Berry Beautiful", Decimal("2.00")),
-            ("Regular", "Latte", None, Decimal("2.15")),
-            (None, None, None, None),
-        ],
-        "size string, product_name string, flavour string, unit_price decimal(10,2)",
-    )
-    assert_df_equality(actual, expected, ignore_nullable=True)
+    assert_df_equality(actual, frame, ignore_nullable=True)
 
 
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("4.50", Decimal("4.50")),
-        ("5", Decimal("5.00")),
-        ("5.2", Decimal("5.20")),
-        ("£4.50", Decimal("4.50")),
+def test_totals_accept_only_non_negative_amounts(spark):
+    cases = [
+        ("4.50", "4.50"),
+        ("5", "5.00"),
+        ("5.2", "5.20"),
+        ("£4.50", "4.50"),
         ("-1.00", None),
         ("abc", None),
         ("4.505", None),
         ("", None),
-    ],
-)
-def test_totals_accept_only_non_negative_amounts(spark, text, expected):
-    row = spark.createDataFrame([(text,)], "t string").select(transform.parse_total(F.col("t")))
-    assert row.first()[0] == expected
+    ]
+    frame = spark.createDataFrame(
+        [(t, Decimal(e) if e else None) for t, e in cases], "t string, expected decimal(10,2)"
+    ).withColumn("actual", transform.parse_total(F.col("t")))
+    assert_column_equality(frame, "actual", "expected")
 
 
-@pytest.mark.parametrize(
-    "text, expected",
-    [
+def test_timestamps_uk_day_first_or_iso(spark):
+    cases = [
         ("01/03/2021 09:00", dt.datetime(2021, 3, 1, 9, 0)),
         ("2021-03-01T09:00:42", dt.datetime(2021, 3, 1, 9, 0, 42)),
         ("2021-03-01 09:00:42", dt.datetime(2021, 3, 1, 9, 0, 42)),
@@ -109,11 +127,11 @@ def test_totals_accept_only_non_negative_amounts(spark, text, expected):
         ("1/3/2021 9:00", None),
         ("03/01/2021", None),
         ("yesterday", None),
-    ],
-)
-def test_timestamps_uk_day_first_or_iso(spark, text, expected):
-    row = spark.createDataFrame([(text,)], "t string").select(transform.parse_timestamp(F.col("t")))
-    assert row.first()[0] == expected
+    ]
+    frame = spark.createDataFrame(cases, "t string, expected timestamp").withColumn(
+        "actual", transform.parse_timestamp(F.col("t"))
+    )
+    assert_column_equality(frame, "actual", "expected")
 
 
 REASON_CASES = {
@@ -132,41 +150,50 @@ def test_every_reason_is_covered():
     assert set(REASON_CASES) == set(ROW_REASONS)
 
 
-@pytest.mark.parametrize("reason", ROW_REASONS)
-def test_each_quarantine_reason(spark, reason):
-    result = validated(spark, [REASON_CASES[reason], GOOD]).orderBy("line_number")
-    assert [r["reason"] for r in result.collect()] == [reason, None]
-
-
-def test_first_reason_wins(spark):
+def test_each_quarantine_reason_first_reason_wins_and_penny_tolerance(spark):
     # A bad timestamp, no branch and a bad total: the timestamp comes first.
-    row = with_("timestamp", "never")
-    row[1], row[4] = "", "x"
-    assert validated(spark, [row]).first()["reason"] == "bad_timestamp"
-
-
-def test_penny_tolerance_and_lower_case_payment(spark):
-    within = with_("total", "4.51")
+    first_wins = with_("timestamp", "never")
+    first_wins[1], first_wins[4] = "", "x"
+    within = with_("total", "4.51")  # a penny off the items, lower-case payment: good
     within[5] = "card"
-    result = validated(spark, [within]).first()
-    assert result["reason"] is None
-    assert result["payment_method"] == "CARD"
-
-
-def test_row_from_another_day_than_its_file_is_bad_timestamp(spark):
+    # Another day than its file's: bad_timestamp (stream records, with no file day, below).
     late = with_("timestamp", "02/03/2021 09:00")
-    assert validated(spark, [late]).first()["reason"] == "bad_timestamp"
-    # Stream records have no file day: the check does not apply.
+    cases = [(REASON_CASES[r], r) for r in ROW_REASONS] + [
+        (GOOD, None),
+        (first_wins, "bad_timestamp"),
+        (within, None),
+        (late, "bad_timestamp"),
+    ]
+    result = validated(spark, [row for row, _ in cases]).select(
+        "line_number", "reason", "payment_method"
+    )
+    expected = spark.createDataFrame(
+        [(i + 1, reason) for i, (_, reason) in enumerate(cases)],
+        "line_number long, expected string",
+    )
+    joined = result.join(expected, "line_number").orderBy("line_number")
+    assert_column_equality(joined, "reason", "expected")
+    assert joined.where("line_number = 11").first()["payment_method"] == "CARD"
+    # Stream records have no file day: the day check does not apply.
     assert validated(spark, [late], file_date=None).first()["reason"] is None
 
 
-def test_transaction_id_is_salted_hash_of_trimmed_fields(spark):
+def sha256_hex(*parts: str) -> str:
+    """The id recipe written out independently: SHA-256 of the parts joined by U+001F."""
+    return hashlib.sha256("\u001f".join(parts).encode("utf-8")).hexdigest()
+
+
+def test_transaction_id_and_customer_key_are_pinned_salted_hashes_of_trimmed_fields(spark):
+    # Pinned outside Spark: a change in how ids are built (field order, separator,
+    # trimming, salt position) would load every re-sent sale a second time.
+    expected_id = sha256_hex(SALT, *GOOD)
+    assert expected_id == "e1bf330ebd7d898a01b154d2c8330c633ce4ab7081951c29256a9ad2cd2ac705"
     padded = [f + "   " for f in GOOD]  # what a fixed-width export looks like once parsed
-    a, b = validated(spark, [GOOD, padded]).select("transaction_id").collect()
+    rows = validated(spark, [GOOD, padded]).orderBy("line_number").collect()
+    assert [r["transaction_id"] for r in rows] == [expected_id, expected_id]
+    assert rows[0]["customer_key"] == sha256_hex(SALT, "customer", "joe bloggs")
     other_salt = validated(spark, [GOOD], salt="another").first()["transaction_id"]
-    assert a[0] == b[0]
-    assert len(a[0]) == 64 and int(a[0], 16) >= 0
-    assert other_salt != a[0]
+    assert other_salt == sha256_hex("another", *GOOD) != expected_id
 
 
 def test_identical_rows_are_loaded_once_first_row_wins(spark):
@@ -230,51 +257,47 @@ def test_unknown_town_gets_unknown_region(spark):
     assert validated(spark, [row]).first()["region"] == "Unknown"
 
 
-BASKETS = [
-    "Latte - 2.00",
-    "Large Latte - £2.45, Cortado - 2.05",
-    "Smoothies - Berry Beautiful - 2.00,Regular Latte - 2.15",
-    "  Latte - 2.00  ,  Mocha - 2.30 ",
-    "Large - 2.00",
-    "A - B - C - 1.50",
-    "Latte",
-    "Latte - ",
-    " - 2.00",
-    "Latte - 2.005",
-    "Latte - 2.00,",
-    "Latte - 2.00,, Mocha - 2.30",
-    "Latte - two",
-    "Tea - 2 - 1.50",
-    "x - - 2.00",
-    "Large  - 2.00",
-    "Large Latte - Vanilla - Extra shot - 3.00",
-    "Regular - Hazelnut - 1.00",
+# (basket, valid, items total), worked out by hand: a basket is valid when every
+# comma-separated item, trimmed, has the item shape; its total is the sum of the prices.
+BASKET_CASES = [
+    ("Latte - 2.00", True, "2.00"),
+    ("Large Latte - £2.45, Cortado - 2.05", True, "4.50"),
+    ("Smoothies - Berry Beautiful - 2.00,Regular Latte - 2.15", True, "4.15"),
+    ("  Latte - 2.00  ,  Mocha - 2.30 ", True, "4.30"),
+    ("Large - 2.00", True, "2.00"),
+    ("A - B - C - 1.50", True, "1.50"),
+    ("Latte", False, None),
+    ("Latte - ", False, None),
+    (" - 2.00", False, None),
+    ("Latte - 2.005", False, None),
+    ("Latte - 2.00,", False, None),
+    ("Latte - 2.00,, Mocha - 2.30", False, None),
+    ("Latte - two", False, None),
+    ("Tea - 2 - 1.50", True, "1.50"),
+    ("x - - 2.00", True, "2.00"),
+    ("Large  - 2.00", True, "2.00"),
+    ("Large Latte - Vanilla - Extra shot - 3.00", True, "3.00"),
+    ("Regular - Hazelnut - 1.00", True, "1.00"),
+    ("Latte - 1, Mocha - 2.5, Tea - £0.05", True, "3.55"),
 ]
+BASKETS = [b for b, _, _ in BASKET_CASES]
 
 
-@pytest.mark.parametrize("basket", BASKETS)
-def test_whole_basket_check_agrees_with_item_parser(spark, basket):
-    frame = spark.createDataFrame([(basket,)], "basket string")
-    whole = frame.select(transform.basket_is_valid(F.col("basket"))).first()[0]
-    items = frame.select(F.explode(F.split("basket", ",")).alias("i")).select(
-        transform.parse_item(F.col("i")).alias("p")
+def test_whole_basket_check_and_items_total(spark):
+    frame = spark.createDataFrame(
+        [(b, valid, Decimal(total) if total else None) for b, valid, total in BASKET_CASES],
+        "basket string, expected_valid boolean, expected_total decimal(12,2)",
     )
-    parsed = [r["p"] for r in items.collect()]
-    prices = [p["unit_price"] for p in parsed]
-    assert whole == all(p is not None for p in prices)
-    # parse_item's groups are ITEM_PATTERN's groups.
-    reference = frame.select(F.explode(F.split("basket", ",")).alias("i")).select(
-        *[
-            F.regexp_extract(F.trim("i"), transform.ITEM_PATTERN, g).alias(f"g{g}")
-            for g in (1, 2, 3)
-        ]
+    valid = transform.basket_is_valid(F.col("basket"))
+    actual = frame.select(
+        "basket",
+        "expected_valid",
+        "expected_total",
+        valid.alias("valid"),
+        F.when(valid, transform.items_total(F.col("basket"))).alias("total"),
     )
-    for p, ref in zip(parsed, reference.collect(), strict=True):
-        if p["unit_price"] is not None:
-            assert (p["size"] or "", p["product_name"], p["flavour"] or "") == tuple(ref)
-    if whole:
-        total = frame.select(transform.items_total(F.col("basket"))).first()[0]
-        assert total == sum(prices)
+    assert_column_equality(actual, "valid", "expected_valid")
+    assert_column_equality(actual, "total", "expected_total")
 
 
 def test_quarantine_keeps_iso_timestamps_readable(spark):
