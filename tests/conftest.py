@@ -37,7 +37,7 @@ def job_in_process(spark, monkeypatch, capsys):
     monkeypatch.setattr(
         jobs,
         "build_runtime",
-        lambda name, args: Runtime(spark=spark, on_glue=False, job_name=name, args=args),
+        lambda name, args, conf=None: Runtime(spark=spark, on_glue=False, job_name=name, args=args),
     )
 
     def run(args: list[str]) -> tuple[int, str]:
