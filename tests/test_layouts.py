@@ -296,6 +296,26 @@ def test_stream_objects_with_the_old_system_names(spark):
         (dict(zip(LAYOUTS[1].header, till, strict=True)), till),
         (dict(zip(RAW_FIELDS, till, strict=True)), till),
         (till, till),
+        (  # an array in the early-2021 order, told by its own last field
+            [
+                "2026-11-02 10:00:00",
+                "Bath",
+                "Cat Example",
+                "Large,Latte,2.45",
+                "CARD",
+                "2.45",
+                "visa,4000000000000002",
+            ],
+            [
+                "2026-11-02 10:00:00",
+                "Bath",
+                "Cat Example",
+                "Large Latte - 2.45",
+                "2.45",
+                "CARD",
+                "visa,4000000000000002",
+            ],
+        ),
     ]
     records = spark.createDataFrame(
         [(json.dumps(r), "shard-0", str(i), 0) for i, (r, _) in enumerate(cases)],

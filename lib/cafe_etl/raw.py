@@ -324,12 +324,12 @@ def triples_to_items(basket: Column) -> Column:
     n = F.size(parts)
 
     def item(i: Column) -> Column:
-        size = F.element_at(parts, i * 3 + 1)
+        size = F.try_element_at(parts, i * 3 + 1)
         return F.concat(
             F.when(size != "", F.concat(size, F.lit(" "))).otherwise(F.lit("")),
-            F.element_at(parts, i * 3 + 2),
+            F.try_element_at(parts, i * 3 + 2),
             F.lit(" - "),
-            F.element_at(parts, i * 3 + 3),
+            F.try_element_at(parts, i * 3 + 3),
         )
 
     whole = (n % 3 == 0) & (F.trim(basket) != "")
@@ -346,7 +346,7 @@ def to_canonical(fields: Column, layout: Column) -> Column:
     for i, spec in enumerate(LAYOUTS):
         if spec.order == RAW_FIELDS and spec.basket != BASKET_TRIPLES:
             continue
-        cols = [F.element_at(fields, spec.order.index(name) + 1) for name in RAW_FIELDS]
+        cols = [F.try_element_at(fields, F.lit(spec.order.index(name) + 1)) for name in RAW_FIELDS]
         if spec.basket == BASKET_TRIPLES:
             at = RAW_FIELDS.index("basket")
             cols[at] = triples_to_items(cols[at])

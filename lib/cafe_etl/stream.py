@@ -32,6 +32,7 @@ from pyspark.sql import functions as F
 from cafe_etl import lake, pipeline, raw, transform
 from cafe_etl.runtime import Runtime, UsageError, redact_in_plans, resolve_salt
 from cafe_etl.schema import (
+    EARLY_2021,
     LAKE_BASKET_ITEMS,
     LAKE_QUARANTINE,
     LAKE_TRANSACTIONS,
@@ -53,7 +54,9 @@ def records_to_raw_rows(records: DataFrame, stream_name: str) -> tuple[DataFrame
     A record is a JSON array of the seven fields in file order, or a JSON object with the
     field names of a layout that has a header (schema.LAYOUTS: 2020, 2022 or the old
     system's names), mapped like a file of that layout. Anything else is quarantined as
-    malformed.
+    malformed. A record is all there is of its "file", so an array's layout is told from
+    its own shape, by the file rule: it ends in the early-2021 card field
+    (`<network>,<number>` or `None`) or it is in the default order.
     """
     parsed = _parse_records(records, stream_name)
     named, object_layout = _object_fields(F.col("_object"))
@@ -70,7 +73,13 @@ def records_to_raw_rows(records: DataFrame, stream_name: str) -> tuple[DataFrame
         .alias("field_count"),
         F.when(
             F.col("_array").isNotNull(),
-            F.transform("_array", lambda v: F.coalesce(v, F.lit(""))),
+            raw.to_canonical(
+                F.transform("_array", lambda v: F.coalesce(v, F.lit(""))),
+                F.when(
+                    F.trim(F.try_element_at("_array", F.lit(-1))).rlike(r"^(None|[A-Za-z]+ *,.*)$"),
+                    F.lit(EARLY_2021),
+                ).otherwise(F.lit(0)),
+            ),
         )
         .otherwise(raw.to_canonical(F.array(*named), object_layout))
         .alias("fields"),
