@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from decimal import Decimal
 
 import psycopg
-from cafe_etl import cli
+from cafe_etl import cli, generate
 from cafe_etl.scanner import Scanner, names_from_raw
-from helpers import run_nightly
+from helpers import lake_rows, run_nightly
 
 
 def test_generated_corpus_matches_generator_truth(spark, tmp_path, warehouse_url):
@@ -70,3 +71,33 @@ def test_generated_corpus_matches_generator_truth(spark, tmp_path, warehouse_url
     scanner.scan_warehouse(warehouse_url)
     assert scanner.values_scanned > 1000
     assert [str(h) for h in scanner.hits] == []
+
+    # Per file, so per export kind: exact transactions, items and revenue, and no
+    # quarantine but the generator's planted faults. Every day's prefix mixes every kind.
+    loaded: dict[str, list] = defaultdict(lambda: [0, 0, Decimal(0), 0])
+    for t in lake_rows(lake, "transactions"):
+        figures = loaded[t["source_file"]]
+        figures[0] += 1
+        figures[1] += t["item_count"]
+        figures[2] += t["total_amount"]
+    for q in lake_rows(lake, "quarantine"):
+        loaded[q["source_file"]][3] += 1
+    by_file = truth["by_file"]
+    kinds_by_day: dict[str, set[str]] = defaultdict(set)
+    for key, want in by_file.items():
+        kinds_by_day[key[:10]].add(want["variant"])
+        expected = [
+            want["transactions"],
+            want["basket_items"],
+            Decimal(want["revenue"]),
+            want["quarantined"],
+        ]
+        assert loaded.get(key, [0, 0, Decimal(0), 0]) == expected, (want["variant"], key)
+    assert {k for k in loaded if k not in by_file} <= set(truth_unreadable_or_empty(raw, by_file))
+    assert all(kinds == set(generate.VARIANTS) for kinds in kinds_by_day.values())
+
+
+def truth_unreadable_or_empty(raw, by_file) -> list[str]:
+    """Keys of the generated files the truth has no figures for (empty or unreadable)."""
+    keys = ["/".join(p.relative_to(raw).parts) for p in raw.rglob("*.csv")]
+    return [k for k in keys if k not in by_file]

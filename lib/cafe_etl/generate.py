@@ -27,7 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from cafe_etl.reference import towns
-from cafe_etl.schema import HEADER_ALIASES, ROW_REASONS
+from cafe_etl.schema import EARLY_2021, HEADER_ALIASES, LAYOUTS, RAW_FIELDS, ROW_REASONS
 
 # (product, flavours, sized, regular price in pence, large price in pence)
 MENU: tuple[tuple[str, tuple[str, ...], bool, int, int], ...] = (
@@ -58,7 +58,21 @@ LAST_NAMES = (
     "Walker White Roberts Green Hall Wood Jackson Clarke Patel Khan Murphy Campbell Kelly "
     "MacDonald Hughes Edwards Lewis Morgan Singh Begum Nowak Okafor Wei Garcia Reid Byrne"
 ).split()
-VARIANTS = ("2020", "2021", "2021_fixed_width", "spreadsheet", "2022")
+VARIANTS = (
+    "2020",
+    "2021",
+    "2021_fixed_width",
+    "spreadsheet",
+    "2022",
+    # A spreadsheet re-save with UK short dates (`8/8/2026 9:05`), a header in human words
+    # with leading spaces, E-notation cards, BOM and CRLF.
+    "spreadsheet_uk",
+    # The early-2021 layout (schema.LAYOUTS "early_2021"): CRLF, ISO with seconds, basket
+    # as `size,product,price` triples, payment before total, card `"<network>,<number>"`.
+    "early_2021",
+)
+SPREADSHEET_HEADER = ("time", " branch", " name", " basket", " total", " payment", " card")
+CARD_NETWORKS = ("visa", "mastercard", "americanexpress", "discover")
 # Share of transactions per opening hour (weekday), mornings and lunch busiest.
 HOUR_WEIGHTS = {7: 6, 8: 14, 9: 13, 10: 9, 11: 8, 12: 12, 13: 11, 14: 7, 15: 7, 16: 6, 17: 5}
 SUNDAY_HOURS = range(9, 16)
@@ -137,6 +151,24 @@ class Truth:
         self.by_branch: Counter[str] = Counter()
         self.by_date: Counter[str] = Counter()
         self.files = self.unreadable = self.empty = 0
+        # Per file: its export variant and what it must load (key -> figures).
+        self.by_file: dict[str, dict] = {}
+        self._file: dict | None = None
+
+    def start_file(self, key: str, variant: str) -> None:
+        self._file = self.by_file[key] = {
+            "variant": variant,
+            "transactions": 0,
+            "items": 0,
+            "pence": 0,
+            "quarantined": 0,
+        }
+
+    def bad(self, reason: str) -> None:
+        self.rows += 1
+        self.reasons[reason] += 1
+        if self._file is not None:
+            self._file["quarantined"] += 1
 
     def valid(self, fields: list[str], branch: str, day: dt.date, items: int, pence: int):
         key = hashlib.sha1("\x1f".join(f.strip() for f in fields).encode()).digest()
@@ -145,6 +177,10 @@ class Truth:
             self.duplicates += 1
             return
         self.valid_keys.add(key)
+        if self._file is not None:
+            self._file["transactions"] += 1
+            self._file["items"] += items
+            self._file["pence"] += pence
         self.items += items
         self.revenue += Decimal(pence) / 100
         self.by_branch[branch] += pence
@@ -166,6 +202,16 @@ class Truth:
                 for b, p in sorted(self.by_branch.items())
             },
             "transactions_by_date": dict(sorted(self.by_date.items())),
+            "by_file": {
+                key: {
+                    "variant": f["variant"],
+                    "transactions": f["transactions"],
+                    "basket_items": f["items"],
+                    "revenue": str((Decimal(f["pence"]) / 100).quantize(Decimal("0.01"))),
+                    "quarantined": f["quarantined"],
+                }
+                for key, f in sorted(self.by_file.items())
+            },
         }
 
 
@@ -173,7 +219,8 @@ def _money(pence: int) -> str:
     return f"{pence // 100}.{pence % 100:02d}"
 
 
-def _basket(rng: random.Random, pound_signs: bool) -> tuple[list[str], int]:
+def _basket(rng: random.Random, pound_signs: bool, triples: bool = False) -> tuple[list[str], int]:
+    """Items as `[Size ]Product[ - Flavour] - Price`, or as `size,product,price` triples."""
     items, total = [], 0
     for _ in range(rng.choices((1, 2, 3, 4, 5), (35, 30, 20, 10, 5))[0]):
         product, flavours, sized, regular, large = rng.choice(MENU)
@@ -184,14 +231,21 @@ def _basket(rng: random.Random, pound_signs: bool) -> tuple[list[str], int]:
             price = large if size == "Large " else regular
         flavour = f" - {rng.choice(flavours)}" if flavours else ""
         sign = "£" if pound_signs and rng.random() < 0.3 else ""
-        items.append(f"{size}{product}{flavour} - {sign}{_money(price)}")
+        if triples:
+            # the old system wrote prices as plain decimals, 2.9 as often as 2.90
+            items.append(
+                f"{size.strip()},{product}{flavour},{_money(price).rstrip('0').rstrip('.')}"
+            )
+        else:
+            items.append(f"{size}{product}{flavour} - {sign}{_money(price)}")
         total += price
     return items, total
 
 
 def _row(rng: random.Random, branch: str, when: dt.datetime, variant: str):
     """One valid transaction: the seven fields as this export writes them."""
-    items, pence = _basket(rng, pound_signs=variant == "2020")
+    early = variant == "early_2021"
+    items, pence = _basket(rng, pound_signs=variant == "2020", triples=early)
     name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
     card = rng.random() < 0.6
     number = str(rng.randrange(4 * 10**15, 6 * 10**15)) if card else ""
@@ -199,13 +253,21 @@ def _row(rng: random.Random, branch: str, when: dt.datetime, variant: str):
     if rng.random() < 0.02:
         payment = payment.lower()
     total = _money(pence)
-    if variant == "spreadsheet":
+    if variant in ("spreadsheet", "spreadsheet_uk"):
         total = total.rstrip("0").rstrip(".") if total.endswith("0") else total
         number = f"{int(number) / 10**15:.2f}E+15" if number else ""
-    stamp = (
-        when.strftime("%Y-%m-%dT%H:%M:%S") if variant == "2022" else when.strftime("%d/%m/%Y %H:%M")
-    )
-    return [stamp, branch, name, ", ".join(items), total, payment, number], len(items), pence
+    if early:
+        number = f"{rng.choice(CARD_NETWORKS)},{number}" if number else "None"
+    if variant == "2022":
+        stamp = when.strftime("%Y-%m-%dT%H:%M:%S")
+    elif early:
+        stamp = when.strftime("%Y-%m-%d %H:%M:%S")
+    elif variant == "spreadsheet_uk":  # Excel's UK short date: no leading zeros
+        stamp = f"{when.day}/{when.month}/{when.year} {when.hour}:{when.minute:02d}"
+    else:
+        stamp = when.strftime("%d/%m/%Y %H:%M")
+    basket = ",".join(items) if early else ", ".join(items)
+    return [stamp, branch, name, basket, total, payment, number], len(items), pence
 
 
 def _break(rng: random.Random, fields: list[str], reason: str) -> list[str]:
@@ -223,16 +285,23 @@ def _break(rng: random.Random, fields: list[str], reason: str) -> list[str]:
         bad[5] = rng.choice(("VOUCHER", "CHEQUE", ""))
     elif reason == "empty_basket":
         bad[3], bad[4] = "", "0.00"
-    elif reason == "bad_item":
-        bad[3] = bad[3] + ", Mystery muffin"
+    elif reason == "bad_item":  # in triples: a fourth part that makes no whole triple
+        bad[3] = bad[3] + ("," if " - " not in bad[3] else ", ") + "Mystery muffin"
     elif reason == "total_mismatch":
         bad[4] = _money(int(Decimal(fields[4].split("E")[0]) * 100) + 100)
     return bad
 
 
+def _file_order(row: list[str], variant: str) -> list[str]:
+    """A row in RAW_FIELDS order as its export writes it (the early-2021 field order)."""
+    if variant != "early_2021" or len(row) != len(RAW_FIELDS):
+        return row
+    return [row[RAW_FIELDS.index(name)] for name in LAYOUTS[EARLY_2021].order]
+
+
 def _write_csv(rows: list[list[str]], variant: str, header: tuple[str, ...] | None) -> bytes:
     out = io.StringIO()
-    eol = "\r\n" if variant == "spreadsheet" else "\n"
+    eol = "\r\n" if variant in ("spreadsheet", "spreadsheet_uk", "early_2021") else "\n"
     writer = csv.writer(out, lineterminator=eol)
     if header:
         writer.writerow(header)
@@ -246,9 +315,10 @@ def _write_csv(rows: list[list[str]], variant: str, header: tuple[str, ...] | No
                 cells.append(text.ljust(width))
             out.write(",".join(cells) + eol)
         else:
-            writer.writerow(row)
+            writer.writerow(_file_order(row, variant))
     data = out.getvalue().encode("utf-8")
-    return b"\xef\xbb\xbf" + data if variant == "spreadsheet" else data
+    bom = variant in ("spreadsheet", "spreadsheet_uk")
+    return b"\xef\xbb\xbf" + data if bom else data
 
 
 def generate(
@@ -291,10 +361,13 @@ def generate(
                 index += 1
                 continue
             index += 1
+            truth.start_file(key, variant)
             rows = _branch_day(
                 rng, branch, day, weekday, variant, transactions_per_branch_day, truth
             )
-            header = HEADER_ALIASES.get(variant)
+            header = (
+                SPREADSHEET_HEADER if variant == "spreadsheet_uk" else HEADER_ALIASES.get(variant)
+            )
             path.write_bytes(_write_csv(rows, variant, header))
     stats = truth.as_json()
     stats["seconds"] = round(time.monotonic() - started, 2)
@@ -326,8 +399,7 @@ def _branch_day(rng, branch, day, weekday, variant, fixed, truth) -> list[list[s
         if roll < BAD_ROW_SHARE:
             reason = rng.choice(ROW_REASONS)
             rows.append(_break(rng, fields, reason))
-            truth.rows += 1
-            truth.reasons[reason] += 1
+            truth.bad(reason)
             continue
         rows.append(fields)
         truth.valid(fields, branch, day, n_items, pence)

@@ -20,6 +20,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from cafe_etl.runtime import UsageError
+from cafe_etl.schema import BASKET_TRIPLES, EARLY_2021, LAYOUTS, RAW_FIELDS
 
 log = logging.getLogger("cafe_etl.raw")
 
@@ -40,6 +41,10 @@ _PARSE_SCHEMA = ", ".join(f"c{i} STRING" for i in range(MAX_PARSED_FIELDS))
 # (an escaped quote "" just splits a field into two quoted runs: the count is the same).
 _QUOTED_FIELD = r'"[^"]*+"'
 _KEY_PATTERN = r"(\d{4}/\d{2}/\d{2}/[^/]+)$"
+# A field that is a number, a time, a date or an amount (`5`, `2.45`, `9:00`, `8/8/2023`),
+# standing alone rather than inside a word (`card_number_16` is a name). A first line with
+# none is a header, whatever its words: no data row lacks a timestamp and an amount.
+_NUMBER_LIKE = r"(?:^|[^0-9A-Za-z_])[0-9]+(?:[.:/-][0-9]+)*(?:[^0-9A-Za-z_]|$)"
 BOM = "\ufeff"
 REPLACEMENT_CHAR = "\ufffd"
 
@@ -193,7 +198,8 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
             F.sum(F.col("is_blank").cast("int")).alias("blank"),
             F.max(F.col("has_nul").cast("int")).alias("has_nul"),
             F.sum((F.col("has_bad_bytes") & ~F.col("is_blank")).cast("int")).alias("bad"),
-            F.min_by("header_like", "row_id").alias("first_header_like"),
+            F.min_by("header_layout", "row_id").alias("first_header_layout"),
+            F.sum(F.col("early_shape").cast("int")).alias("early_shaped"),
         )
         .collect()
     )
@@ -208,12 +214,13 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
                 health.lines_before[(s.path, s.block_start)],
                 keys[s.path],
                 _day_of(keys[s.path]),
+                health.layouts[keys[s.path]],
             )
             for s in splits
             if keys[s.path] not in health.unreadable
         ],
         "path string, block_start long, first_row_id long, lines_before long, "
-        "source_file string, file_date date",
+        "source_file string, file_date date, layout int",
     )
     numbered = flagged.join(F.broadcast(offsets), ["path", "block_start"]).select(
         "source_file",
@@ -221,10 +228,11 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
         (F.col("lines_before") + F.col("row_id") - F.col("first_row_id") + 1).alias("line_number"),
         "text",
         "is_blank",
-        "header_like",
+        "header_layout",
+        "layout",
     )
     data = numbered.where(
-        ~F.col("is_blank") & ~((F.col("line_number") == 1) & F.col("header_like"))
+        ~F.col("is_blank") & ~((F.col("line_number") == 1) & F.col("header_layout").isNotNull())
     )
     unreadable = spark.createDataFrame(
         [(k, _day_of(k)) for k in health.unreadable], "source_file string, file_date date"
@@ -239,18 +247,31 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
 
 
 def _line_flags(text: Column) -> list[Column]:
-    first_field = F.lower(F.trim(F.regexp_extract(text, r'^\s*"?([^,"]*)', 1)))
     # Cheap tests first: a data row starts with a digit (its timestamp), a blank line is
-    # empty or starts with a space; the regex and the trim run only for the other lines.
+    # empty or starts with a space; the regexes run only for the other lines.
     starts_with_digit = F.substring(text, 1, 1).between("0", "9")
+    is_blank = (
+        F.when(text == "", True).when(text.startswith(" "), F.trim(text) == "").otherwise(False)
+    )
+    # A header (it counts only on line 1): no field holds a number. Its value is the index
+    # of the layout whose header names it carries (case, spaces and quotes aside), else -1.
+    names = F.regexp_replace(F.lower(text), r'[\s"]', "")
+    known = F.lit(-1)
+    for i, layout in reversed(list(enumerate(LAYOUTS))):
+        if layout.header:
+            known = F.when(names == ",".join(layout.header), i).otherwise(known)
+    header_layout = (
+        F.when(starts_with_digit | is_blank, None)
+        .when(text.rlike(_NUMBER_LIKE), None)
+        .otherwise(known)
+    )
+    # The early-2021 layout ends every row with its card field: `"<network>,<number>"` or
+    # `None`; no other layout ends a row with a quote or a word.
+    tail = F.rtrim(text)
     return [
-        F.when(text == "", True)
-        .when(text.startswith(" "), F.trim(text) == "")
-        .otherwise(False)
-        .alias("is_blank"),
-        F.when(starts_with_digit, False)
-        .otherwise(first_field == "timestamp")
-        .alias("header_like"),  # a header only on line 1
+        is_blank.alias("is_blank"),
+        header_layout.cast("int").alias("header_layout"),
+        (tail.endswith('"') | tail.endswith("None")).alias("early_shape"),
         text.contains("\u0000").alias("has_nul"),
         text.contains(REPLACEMENT_CHAR).alias("has_bad_bytes"),
     ]
@@ -261,6 +282,7 @@ class _Health:
     lines_before: dict[tuple[str, int], int]
     unreadable: list[str]
     data_rows: int
+    layouts: dict[str, int]  # file key -> index in schema.LAYOUTS
 
 
 def _file_health(splits: list, keys: dict[str, str], files: list[RawFile]) -> _Health:
@@ -277,6 +299,7 @@ def _file_health(splits: list, keys: dict[str, str], files: list[RawFile]) -> _H
     lines_before: dict[tuple[str, int], int] = {}
     unreadable: list[str] = []
     data_rows = 0
+    layouts: dict[str, int] = {}
     for key, parts in by_file.items():
         parts.sort(key=lambda p: p.block_start)
         seen = 0
@@ -288,13 +311,25 @@ def _file_health(splits: list, keys: dict[str, str], files: list[RawFile]) -> _H
         if any(p.has_nul for p in parts) or bad * 2 > non_blank:
             unreadable.append(key)
             continue
-        header = 1 if parts[0].first_header_like and parts[0].blank < parts[0].lines else 0
+        header_layout = parts[0].first_header_layout
+        header = 0 if header_layout is None else 1
         data_rows += non_blank - header
+        layouts[key] = _layout_of(header_layout, sum(p.early_shaped for p in parts), non_blank)
     for f in files:
         key = _key_of(f.path)
         if key not in by_file and f.size > 0:
             unreadable.append(key)
-    return _Health(lines_before, sorted(unreadable), data_rows)
+    return _Health(lines_before, sorted(unreadable), data_rows, layouts)
+
+
+def _layout_of(header_layout: int | None, early_shaped: int, non_blank: int) -> int:
+    """A file's layout, from the file as a whole: its header names if they are a layout's,
+    else its body's shape (most of its lines end the early-2021 way), else the default.
+    One file, one layout: a broken row is a broken row of its file's layout.
+    """
+    if header_layout is not None and header_layout >= 0:
+        return header_layout
+    return EARLY_2021 if early_shaped * 2 > non_blank else 0
 
 
 def _uri_to_path(uri: str) -> str:
@@ -318,17 +353,66 @@ def field_count(line: Column) -> Column:
     return F.size(F.split(F.regexp_replace(line, _QUOTED_FIELD, "Q"), ",")).cast("int")
 
 
+def triples_to_items(basket: Column) -> Column:
+    """A TRIPLES basket (`Large,Latte,2.45,,Cortado,2.05`) in the ITEMS grammar
+    (`Large Latte - 2.45, Cortado - 2.05`), so that one definition of an item (transform's
+    ITEM_PATTERN) validates, totals and splits every layout's baskets. A basket that is not
+    whole triples is left as it is: its parts then fail as items (`bad_item`), or it is
+    empty (`empty_basket`), the same reasons as in every other layout.
+    """
+    parts = F.transform(F.split(basket, ","), F.trim)
+    n = F.size(parts)
+
+    def item(i: Column) -> Column:
+        size = F.try_element_at(parts, i * 3 + 1)
+        return F.concat(
+            F.when(size != "", F.concat(size, F.lit(" "))).otherwise(F.lit("")),
+            F.try_element_at(parts, i * 3 + 2),
+            F.lit(" - "),
+            F.try_element_at(parts, i * 3 + 3),
+        )
+
+    whole = (n % 3 == 0) & (F.trim(basket) != "")
+    items = F.transform(F.sequence(F.lit(0), (n / 3).cast("int") - 1), item)
+    return F.when(whole, F.array_join(items, ", ")).otherwise(basket)
+
+
+def to_canonical(fields: Column, layout: Column) -> Column:
+    """A row's fields as its layout (index in schema.LAYOUTS) wrote them → RAW_FIELDS order
+    and the ITEMS basket grammar. Only a row with exactly the seven fields is mapped: with
+    any other count nobody knows which field is which (it is `wrong_field_count`).
+    """
+    mapped = None
+    for i, spec in enumerate(LAYOUTS):
+        if spec.order == RAW_FIELDS and spec.basket != BASKET_TRIPLES:
+            continue
+        cols = [F.try_element_at(fields, F.lit(spec.order.index(name) + 1)) for name in RAW_FIELDS]
+        if spec.basket == BASKET_TRIPLES:
+            at = RAW_FIELDS.index("basket")
+            cols[at] = triples_to_items(cols[at])
+        test = layout == i
+        mapped = (
+            F.when(test, F.array(*cols)) if mapped is None else mapped.when(test, F.array(*cols))
+        )
+    if mapped is None:
+        return fields
+    return F.when(F.size(fields) != len(RAW_FIELDS), fields).otherwise(mapped.otherwise(fields))
+
+
 def parse_rows(data: DataFrame) -> DataFrame:
-    """Data lines (source_file, file_date, line_number, text) → raw rows (RAW_ROW_SCHEMA).
+    """Data lines (source_file, file_date, line_number, text[, layout]) → raw rows
+    (RAW_ROW_SCHEMA), in RAW_FIELDS order whatever the file's layout (default: index 0).
 
     The CSV parse and the field count are computed once each in their own projection and
     only then read field by field (Spark keeps a projection apart rather than copy an
     expensive expression into each of its uses).
     """
+    layout = F.col("layout") if "layout" in data.columns else F.lit(0)
     parsed = data.select(
         "source_file",
         "file_date",
         "line_number",
+        layout.alias("_layout"),
         F.from_csv(F.col("text"), _PARSE_SCHEMA, CSV_OPTIONS).alias("_p"),
         field_count(F.col("text")).alias("_n"),
     )
@@ -345,7 +429,9 @@ def parse_rows(data: DataFrame) -> DataFrame:
         "file_date",
         F.col("line_number").cast("long").alias("line_number"),
         F.col("_count").alias("field_count"),
-        F.slice(fields, 1, F.least("_count", F.lit(MAX_PARSED_FIELDS))).alias("fields"),
+        to_canonical(
+            F.slice(fields, 1, F.least("_count", F.lit(MAX_PARSED_FIELDS))), F.col("_layout")
+        ).alias("fields"),
     )
 
 

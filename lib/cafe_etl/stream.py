@@ -27,16 +27,17 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from cafe_etl import lake, pipeline, transform
+from cafe_etl import lake, pipeline, raw, transform
 from cafe_etl.runtime import Runtime, UsageError, redact_in_plans, resolve_salt
 from cafe_etl.schema import (
-    HEADER_ALIASES,
+    EARLY_2021,
     LAKE_BASKET_ITEMS,
     LAKE_QUARANTINE,
     LAKE_TRANSACTIONS,
+    LAYOUTS,
     RAW_FIELDS,
     STREAM_REASON_MALFORMED,
 )
@@ -52,13 +53,14 @@ def records_to_raw_rows(records: DataFrame, stream_name: str) -> tuple[DataFrame
     """Records (RECORD_SCHEMA) → (raw rows, quarantine rows of malformed records).
 
     A record is a JSON array of the seven fields in file order, or a JSON object with the
-    field names (2020 or 2022 names). Anything else is quarantined as malformed.
+    field names of a layout that has a header (schema.LAYOUTS: 2020, 2022 or the old
+    system's names), mapped like a file of that layout. Anything else is quarantined as
+    malformed. A record is all there is of its "file", so an array's layout is told from
+    its own shape, by the file rule: it ends in the early-2021 card field
+    (`<network>,<number>` or `None`) or it is in the default order.
     """
     parsed = _parse_records(records, stream_name)
-    named = [
-        F.coalesce(*[F.col("_object")[names[i]] for names in HEADER_ALIASES.values()], F.lit(""))
-        for i in range(len(RAW_FIELDS))
-    ]
+    named, object_layout = _object_fields(F.col("_object"))
     object_count = F.size("_object")  # an object with a missing or extra key is not 7
     good = parsed.where(~F.col("_malformed"))
     rows = good.select(
@@ -72,9 +74,15 @@ def records_to_raw_rows(records: DataFrame, stream_name: str) -> tuple[DataFrame
         .alias("field_count"),
         F.when(
             F.col("_array").isNotNull(),
-            F.transform("_array", lambda v: F.coalesce(v, F.lit(""))),
+            raw.to_canonical(
+                F.transform("_array", lambda v: F.coalesce(v, F.lit(""))),
+                F.when(
+                    F.trim(F.try_element_at("_array", F.lit(-1))).rlike(r"^(None|[A-Za-z]+ *,.*)$"),
+                    F.lit(EARLY_2021),
+                ).otherwise(F.lit(0)),
+            ),
         )
-        .otherwise(F.array(*named))
+        .otherwise(raw.to_canonical(F.array(*named), object_layout))
         .alias("fields"),
     )
     malformed = parsed.where(F.col("_malformed")).select(
@@ -87,6 +95,27 @@ def records_to_raw_rows(records: DataFrame, stream_name: str) -> tuple[DataFrame
         F.current_date().alias("file_date"),
     )
     return rows, malformed
+
+
+def _object_fields(obj: Column) -> tuple[list[Column], Column]:
+    """A JSON object's values in the field order of the first layout whose header names are
+    all its keys, and that layout's index. An object that has no layout's whole set of keys
+    takes each field from whichever layout's name for it is present (index -1: no mapping).
+    """
+    with_header = [(i, spec) for i, spec in enumerate(LAYOUTS) if spec.header]
+    layout = F.lit(-1)
+    for i, spec in reversed(with_header):
+        has_all = F.forall(F.array(*[F.lit(k) for k in spec.header]), lambda k: obj[k].isNotNull())
+        layout = F.when(has_all, F.lit(i)).otherwise(layout)
+    named = []
+    for pos in range(len(RAW_FIELDS)):
+        value = F.coalesce(*[obj[spec.header[pos]] for _, spec in with_header], F.lit(""))
+        for i, spec in reversed(with_header):
+            value = F.when(layout == i, F.coalesce(obj[spec.header[pos]], F.lit(""))).otherwise(
+                value
+            )
+        named.append(value)
+    return named, layout
 
 
 def _parse_records(records: DataFrame, stream_name: str) -> DataFrame:

@@ -12,15 +12,15 @@ from collections.abc import Callable
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from cafe_etl.schema import PAYMENT_METHODS, RAW_FIELDS, UNKNOWN_REGION
+from cafe_etl.schema import PAYMENT_METHODS, RAW_FIELDS, TIMESTAMP_SHAPES, UNKNOWN_REGION
 
 Transform = Callable[[DataFrame], DataFrame]
 
 MONEY = "decimal(10,2)"
 SUM_MONEY = "decimal(12,2)"
 REDACTED = "[redacted]"
-# Till timestamps: UK day-first without seconds, or ISO with seconds (2022 exports).
-TIMESTAMP_FORMATS = ("dd/MM/yyyy HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm:ss")
+# Till timestamps, as the layouts declare them (schema.TIMESTAMP_SHAPES).
+TIMESTAMP_FORMATS = tuple(fmt for _, fmt in TIMESTAMP_SHAPES)
 # A total: digits with at most two decimals, an optional pound sign, never negative.
 _TOTAL = r"^£?([0-9]{1,8}(\.[0-9]{1,2})?)$"
 # One basket item, `[Size ]Product[ - Flavour] - Price` (the price is the last ` - ` part).
@@ -48,14 +48,20 @@ def named_fields(raw: DataFrame) -> DataFrame:
 
 
 def parse_timestamp(col: Column) -> Column:
-    """The first of TIMESTAMP_FORMATS that parses, or null.
+    """The timestamp in the one format its shape allows (schema.TIMESTAMP_SHAPES), or null.
 
     Each format can match only text of its own shape ('/' for the UK form, 'T' or a space
     for the ISO forms), so the text's shape picks the one format worth trying: a failed
     parse costs an exception inside Spark, and most rows would pay for one or two.
     """
-    uk, iso_t, iso_space = (F.try_to_timestamp(col, F.lit(fmt)) for fmt in TIMESTAMP_FORMATS)
-    return F.when(col.contains("/"), uk).when(col.contains("T"), iso_t).otherwise(iso_space)
+    chain = None
+    for marker, fmt in TIMESTAMP_SHAPES:
+        value = F.try_to_timestamp(col, F.lit(fmt))
+        if not marker:  # the last shape: whatever the markers before did not catch
+            return value if chain is None else chain.otherwise(value)
+        test = col.contains(marker)
+        chain = F.when(test, value) if chain is None else chain.when(test, value)
+    return chain
 
 
 def parse_total(col: Column) -> Column:
