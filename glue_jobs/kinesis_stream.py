@@ -24,6 +24,7 @@ OPTIONAL_ARGS = {
     "hash_salt": None,
     "redshift_copy_role_arn": None,
     "aws_region": None,
+    "reference_uri": None,
 }
 
 

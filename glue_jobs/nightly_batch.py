@@ -18,6 +18,7 @@ OPTIONAL_ARGS = {
     "hash_salt_secret_id": None,
     "hash_salt": None,
     "redshift_copy_role_arn": None,
+    "reference_uri": None,
 }
 
 

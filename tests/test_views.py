@@ -122,4 +122,5 @@ def test_five_views():
         "v_hourly_sales",
         "v_payment_mix",
         "v_branch_weekly_growth",
+        "v_reference_gaps",
     }

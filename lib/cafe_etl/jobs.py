@@ -26,6 +26,7 @@ NIGHTLY_OPTIONAL_ARGS = {
     "hash_salt_secret_id": None,
     "hash_salt": None,
     "redshift_copy_role_arn": None,
+    "reference_uri": None,
 }
 
 
@@ -40,6 +41,7 @@ STREAM_OPTIONAL_ARGS = {
     "hash_salt": None,
     "redshift_copy_role_arn": None,
     "aws_region": None,
+    "reference_uri": None,
 }
 
 

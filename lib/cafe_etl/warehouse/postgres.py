@@ -160,11 +160,14 @@ class PostgresWarehouse:
         run_id: str,
         summary: dict,
         files: dict[str, list[str]] | None = None,
+        regions=None,
     ) -> dict:
         """Load the lake's partitions of `sale_dates` in one transaction; return counts.
 
         `files` (lake table → Parquet file URIs) narrows the load to those files, as a
         streaming micro-batch does; by default every file of the days' partitions loads.
+        `regions` (the branch → region table the run used) also refreshes every loaded
+        branch's region; products are always merged by identity (sql.py).
         The run is marked succeeded in the same transaction, so the run log never says
         succeeded for a load that did not commit.
         """
@@ -213,7 +216,23 @@ class PostgresWarehouse:
                 drops, creates = sql.bulk_load_indexes() if bulk else ([], [])
                 if bulk:
                     log.info("bulk load (the facts at least double): rebuilding their indexes")
-                for statement in drops + sql.merge_statements(source) + creates:
+                refresh: list[str] = []
+                if regions is not None:
+                    conn.execute(sql.region_staging_ddl(self.dialect))
+                    with conn.cursor() as cur:
+                        cur.executemany(
+                            f"INSERT INTO {sql.STG_REGION} (town_key, region) VALUES (%s, %s)",
+                            sql.region_rows(regions),
+                        )
+                    refresh = sql.region_refresh_statements(self.dialect)
+                statements = (
+                    drops
+                    + sql.product_convergence_statements(self.dialect)
+                    + sql.merge_statements(source)
+                    + refresh
+                    + creates
+                )
+                for statement in statements:
                     step = time.monotonic()
                     conn.execute(statement)
                     log.debug("%.1fs: %s", time.monotonic() - step, statement.split("\n")[0])
