@@ -78,6 +78,7 @@ resource "aws_glue_job" "nightly_batch" {
     "--process_date"           = var.nightly_process_date
     "--hash_salt_secret_id"    = aws_secretsmanager_secret.hash_salt.arn
     "--redshift_copy_role_arn" = aws_iam_role.redshift_copy.arn
+    "--reference_uri"          = local.reference_uri
   }
 }
 
@@ -128,5 +129,6 @@ resource "aws_glue_job" "kinesis_stream" {
     "--hash_salt_secret_id"    = aws_secretsmanager_secret.hash_salt.arn
     "--redshift_copy_role_arn" = aws_iam_role.redshift_copy.arn
     "--aws_region"             = var.aws_region
+    "--reference_uri"          = local.reference_uri
   }
 }
