@@ -209,7 +209,8 @@ def test_an_old_warehouse_converges_and_a_new_branch_region_needs_no_fact_reload
     # One product, under the kept id of its first spelling in binary order; the old
     # items re-pointed, the new lower-case item loaded under it: no orphan, no duplicate.
     assert products == [(upper, "Hot Chocolate")]
-    assert {t: p for t, p in items if t in ("o1", "o2")} == {"o1": upper, "o2": upper}
+    old_items = {t.strip(): p for t, p in items if t.strip() in ("o1", "o2")}  # CHAR(64)
+    assert old_items == {"o1": upper, "o2": upper}
     assert {p for _, p in items} == {upper, _old_id(spark, "Cortado")}
     assert orphans == 0
     assert gaps == [("branch_without_region", "Tobermory", 1)]

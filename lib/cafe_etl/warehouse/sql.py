@@ -237,7 +237,9 @@ def product_convergence_statements(dialect: str) -> list[str]:
     warehouse holds plus this load's); the others are merged into it: staged items and
     loaded basket items re-pointed, the merged products deleted. Runs before
     merge_statements, in the load's transaction. In a converged warehouse a load merges
-    at most its own new spellings, which have no loaded items yet.
+    at most its own new spellings, which have no loaded items yet; with no loaded item to
+    re-point, PostgreSQL's hash join finds the merge table empty and reads one fact row,
+    not the table (EXPLAIN ANALYZE on `make run`'s warehouse: 0.2 ms for 387,727 items).
     """
     p, b = DIM_PRODUCT.qualified, FACT_BASKET_ITEM.qualified
     group = "PARTITION BY LOWER(TRIM(product_name)), size, LOWER(TRIM(flavour))"
