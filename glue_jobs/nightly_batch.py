@@ -1,7 +1,7 @@
 """Nightly batch job (AWS Glue 5.1, glueetl): one day of raw till CSVs → lake → warehouse.
 
     python glue_jobs/nightly_batch.py --JOB_NAME NAME --raw_uri URI --lake_uri URI \
-        --warehouse_url URL [--process_date YYYY-MM-DD|yesterday|all]
+        --warehouse_url URL [--process_date YYYY-MM-DD|yesterday|all] [--reference_uri URI]
 
 Runs unchanged on Glue (GlueContext, Job.init/commit) and locally (plain SparkSession).
 The last stdout line is the run summary as JSON.
