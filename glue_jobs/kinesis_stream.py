@@ -26,6 +26,7 @@ OPTIONAL_ARGS = {
     "redshift_copy_role_arn": None,
     "aws_region": None,
     "stream_arn": None,
+    "reference_uri": None,
 }
 
 

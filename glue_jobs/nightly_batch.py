@@ -2,7 +2,7 @@
 
     python glue_jobs/nightly_batch.py --JOB_NAME NAME --raw_uri URI --lake_uri URI \
         --warehouse_url URL [--process_date YYYY-MM-DD|yesterday|all] \
-        [--lookback_days N] [--today YYYY-MM-DD]
+        [--lookback_days N] [--today YYYY-MM-DD] [--reference_uri URI]
 
 Runs unchanged on Glue (GlueContext, Job.init/commit) and locally (plain SparkSession).
 The last stdout line is the run summary as JSON.
@@ -21,6 +21,7 @@ OPTIONAL_ARGS = {
     "redshift_copy_role_arn": None,
     "lookback_days": "7",
     "today": None,
+    "reference_uri": None,
 }
 
 

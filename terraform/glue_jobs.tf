@@ -65,6 +65,7 @@ locals {
     "--warehouse_url"          = local.warehouse_url
     "--hash_salt_secret_id"    = aws_secretsmanager_secret.hash_salt.arn
     "--redshift_copy_role_arn" = aws_iam_role.redshift_copy.arn
+    "--reference_uri"          = local.reference_uri
   }
 }
 

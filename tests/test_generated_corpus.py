@@ -61,10 +61,19 @@ def test_generated_corpus_matches_generator_truth(spark, tmp_path, warehouse_url
             ).fetchall()
         )
         regions = {r for (r,) in conn.execute("SELECT DISTINCT region FROM cafe.dim_branch")}
+        products = conn.execute(
+            "SELECT product_name, size, flavour FROM cafe.dim_product ORDER BY 1, 2, 3"
+        ).fetchall()
     assert n == truth["valid_transactions"]
     assert revenue == Decimal(truth["revenue"])
     assert by_branch == {k: Decimal(v) for k, v in truth["revenue_by_branch"].items()}
     assert "Unknown" not in regions and len(regions) == 12
+    # Neighbourhood branches (`London Soho`) are in their city's region; products the
+    # tills spell differently (`Hot chocolate`, `Hot Chocolate`) are one product each.
+    neighbourhoods = {f"{c} {a}" for c, areas in generate.NEIGHBOURHOODS.items() for a in areas}
+    assert len(set(by_branch) & neighbourhoods) >= 3
+    assert truth["product_spellings"] > len(truth["products"])
+    assert sorted(products, key=repr) == sorted(map(tuple, truth["products"]), key=repr)
 
     scanner = Scanner(names_from_raw(raw))
     scanner.scan_lake(str(lake))

@@ -123,4 +123,5 @@ def test_five_views():
         "v_payment_mix",
         "v_branch_weekly_growth",
         "v_branch_day_coverage",
+        "v_reference_gaps",
     }

@@ -4,7 +4,10 @@ Writes one CSV per branch per day under `YYYY/MM/DD/<branch>_DD-MM-YYYY_HH-MM-SS
 a mix of every export variant seen in the field (DESIGN.md), with a realistic menu,
 opening hours, busier mornings and lunchtimes, weekday/weekend patterns, branches in
 towns of every UK region, and a small share of bad rows, duplicates, blank lines, an
-empty file and an unreadable file. The same arguments give the same bytes.
+empty file and an unreadable file. The same arguments give the same bytes. As in the
+chain's real exports, some branches are named after a neighbourhood of their city
+(`London Soho`), and some tills capitalise every word of a product (`Hot Chocolate`
+where the others write `Hot chocolate`).
 
 `--truth FILE` writes what the pipeline must find, worked out from the generator's own
 model (not from the pipeline): valid transactions, duplicates, quarantine reasons,
@@ -79,6 +82,16 @@ SUNDAY_HOURS = range(9, 16)
 BAD_ROW_SHARE = 0.01
 DUPLICATE_SHARE = 0.005
 BLANK_LINE_SHARE = 0.003
+# Branches named `<City> <Area>`, as the chain names them; each resolves through its city.
+NEIGHBOURHOODS = {
+    "London": ("Soho", "Camden", "Brixton", "Piccadilly"),
+    "Manchester": ("Ancoats",),
+    "Glasgow": ("Merchant City",),
+    "Newcastle upon Tyne": ("Jesmond",),
+    "Cardiff": ("Bay",),
+}
+# Every CAPITALISING_TILLth branch's till writes every word of a product with a capital.
+CAPITALISING_TILLS = 3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -118,24 +131,48 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def pick_branches(count: int, seed: int) -> list[str]:
-    """Distinct towns, round-robin over the regions so that every region appears."""
+    """Distinct branch names, round-robin over the regions so that every region appears.
+
+    A region's neighbourhood branches (`London Soho`) come first, so that even a small
+    sample has some; then its towns, shuffled.
+    """
     by_region: dict[str, list[str]] = defaultdict(list)
+    areas: dict[str, list[str]] = defaultdict(list)
     for town, region in towns():
         by_region[region].append(town)
+        areas[region] += [f"{town} {area}" for area in NEIGHBOURHOODS.get(town, ())]
     rng = random.Random(f"branches-{seed}")
     queues = []
     for region in sorted(by_region):
         names = sorted(by_region[region])
         rng.shuffle(names)
-        queues.append(names)
+        queues.append(names + sorted(areas[region], reverse=True))  # popped from the end
     chosen: list[str] = []
     while len(chosen) < count and any(queues):
         for queue in queues:
             if queue and len(chosen) < count:
                 chosen.append(queue.pop())
     if len(chosen) < count:
-        raise SystemExit(f"error: only {len(chosen)} towns are known; ask for fewer branches")
+        raise SystemExit(f"error: only {len(chosen)} branches are known; ask for fewer")
     return chosen
+
+
+def capitalised(text: str) -> str:
+    """A capitalising till's spelling: `Hot chocolate` → `Hot Chocolate`."""
+    return " ".join(word[:1].upper() + word[1:] for word in text.split(" "))
+
+
+def displayed_products(spellings: set[tuple[str, str, str]]) -> list[list[str | None]]:
+    """The products the warehouse must show: one per product whatever its spellings.
+
+    Identity ignores case (product and flavour); the name shown is the first spelling in
+    code-point order, capitals first (the pipeline's rule, transform.product_spellings).
+    """
+    shown: dict[tuple[str, str, str], tuple[str, str]] = {}
+    for name, size, flavour in spellings:
+        key = (name.lower(), size, flavour.lower())
+        shown[key] = min(shown.get(key, (name, flavour)), (name, flavour))
+    return sorted([n, size or None, f or None] for (_, size, _), (n, f) in shown.items())
 
 
 class Truth:
@@ -150,6 +187,7 @@ class Truth:
         self.revenue = Decimal(0)
         self.by_branch: Counter[str] = Counter()
         self.by_date: Counter[str] = Counter()
+        self.spellings: set[tuple[str, str, str]] = set()  # (product, size, flavour) as sold
         self.files = self.unreadable = self.empty = 0
         # Per file: its export variant and what it must load (key -> figures).
         self.by_file: dict[str, dict] = {}
@@ -170,7 +208,7 @@ class Truth:
         if self._file is not None:
             self._file["quarantined"] += 1
 
-    def valid(self, fields: list[str], branch: str, day: dt.date, items: int, pence: int):
+    def valid(self, fields: list[str], branch: str, day: dt.date, items: list, pence: int):
         key = hashlib.sha1("\x1f".join(f.strip() for f in fields).encode()).digest()
         self.rows += 1
         if key in self.valid_keys:
@@ -179,9 +217,10 @@ class Truth:
         self.valid_keys.add(key)
         if self._file is not None:
             self._file["transactions"] += 1
-            self._file["items"] += items
+            self._file["items"] += len(items)
             self._file["pence"] += pence
-        self.items += items
+        self.items += len(items)
+        self.spellings.update(items)
         self.revenue += Decimal(pence) / 100
         self.by_branch[branch] += pence
         self.by_date[day.isoformat()] += 1
@@ -212,6 +251,8 @@ class Truth:
                 }
                 for key, f in sorted(self.by_file.items())
             },
+            "product_spellings": len(self.spellings),
+            "products": displayed_products(self.spellings),
         }
 
 
@@ -219,9 +260,12 @@ def _money(pence: int) -> str:
     return f"{pence // 100}.{pence % 100:02d}"
 
 
-def _basket(rng: random.Random, pound_signs: bool, triples: bool = False) -> tuple[list[str], int]:
-    """Items as `[Size ]Product[ - Flavour] - Price`, or as `size,product,price` triples."""
-    items, total = [], 0
+def _basket(rng: random.Random, pound_signs: bool, capitals: bool = False, triples: bool = False):
+    """(item texts, total in pence, (product, size, flavour) of each item as spelled).
+
+    Items as `[Size ]Product[ - Flavour] - Price`, or as `size,product,price` triples.
+    """
+    items, total, sold = [], 0, []
     for _ in range(rng.choices((1, 2, 3, 4, 5), (35, 30, 20, 10, 5))[0]):
         product, flavours, sized, regular, large = rng.choice(MENU)
         size = ""
@@ -229,23 +273,29 @@ def _basket(rng: random.Random, pound_signs: bool, triples: bool = False) -> tup
         if sized:
             size = rng.choice(("Regular ", "Large "))
             price = large if size == "Large " else regular
-        flavour = f" - {rng.choice(flavours)}" if flavours else ""
+        flavour = rng.choice(flavours) if flavours else ""
+        if capitals:
+            product, flavour = capitalised(product), capitalised(flavour)
         sign = "£" if pound_signs and rng.random() < 0.3 else ""
+        flavour_part = f" - {flavour}" if flavour else ""
         if triples:
             # the old system wrote prices as plain decimals, 2.9 as often as 2.90
             items.append(
-                f"{size.strip()},{product}{flavour},{_money(price).rstrip('0').rstrip('.')}"
+                f"{size.strip()},{product}{flavour_part},{_money(price).rstrip('0').rstrip('.')}"
             )
         else:
-            items.append(f"{size}{product}{flavour} - {sign}{_money(price)}")
+            items.append(f"{size}{product}{flavour_part} - {sign}{_money(price)}")
+        sold.append((product, size.strip(), flavour))
         total += price
-    return items, total
+    return items, total, sold
 
 
-def _row(rng: random.Random, branch: str, when: dt.datetime, variant: str):
+def _row(rng: random.Random, branch: str, when: dt.datetime, variant: str, capitals=False):
     """One valid transaction: the seven fields as this export writes them."""
     early = variant == "early_2021"
-    items, pence = _basket(rng, pound_signs=variant == "2020", triples=early)
+    items, pence, sold = _basket(
+        rng, pound_signs=variant == "2020", capitals=capitals, triples=early
+    )
     name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
     card = rng.random() < 0.6
     number = str(rng.randrange(4 * 10**15, 6 * 10**15)) if card else ""
@@ -267,7 +317,7 @@ def _row(rng: random.Random, branch: str, when: dt.datetime, variant: str):
     else:
         stamp = when.strftime("%d/%m/%Y %H:%M")
     basket = ",".join(items) if early else ", ".join(items)
-    return [stamp, branch, name, basket, total, payment, number], len(items), pence
+    return [stamp, branch, name, basket, total, payment, number], sold, pence
 
 
 def _break(rng: random.Random, fields: list[str], reason: str) -> list[str]:
@@ -362,8 +412,9 @@ def generate(
                 continue
             index += 1
             truth.start_file(key, variant)
+            capitals = b % CAPITALISING_TILLS == 1
             rows = _branch_day(
-                rng, branch, day, weekday, variant, transactions_per_branch_day, truth
+                rng, branch, day, weekday, variant, transactions_per_branch_day, truth, capitals
             )
             header = (
                 SPREADSHEET_HEADER if variant == "spreadsheet_uk" else HEADER_ALIASES.get(variant)
@@ -377,7 +428,9 @@ def generate(
     return stats
 
 
-def _branch_day(rng, branch, day, weekday, variant, fixed, truth) -> list[list[str]]:
+def _branch_day(
+    rng, branch, day, weekday, variant, fixed, truth, capitals=False
+) -> list[list[str]]:
     if fixed is not None:
         volume = fixed
     else:
@@ -394,7 +447,7 @@ def _branch_day(rng, branch, day, weekday, variant, fixed, truth) -> list[list[s
     )
     rows: list[list[str]] = []
     for when in stamps:
-        fields, n_items, pence = _row(rng, branch, when, variant)
+        fields, sold, pence = _row(rng, branch, when, variant, capitals)
         roll = rng.random()
         if roll < BAD_ROW_SHARE:
             reason = rng.choice(ROW_REASONS)
@@ -402,10 +455,10 @@ def _branch_day(rng, branch, day, weekday, variant, fixed, truth) -> list[list[s
             truth.bad(reason)
             continue
         rows.append(fields)
-        truth.valid(fields, branch, day, n_items, pence)
+        truth.valid(fields, branch, day, sold, pence)
         if roll < BAD_ROW_SHARE + DUPLICATE_SHARE:
             rows.append(list(fields))
-            truth.valid(fields, branch, day, n_items, pence)
+            truth.valid(fields, branch, day, sold, pence)
         if rng.random() < BLANK_LINE_SHARE:
             rows.append([])
     return rows

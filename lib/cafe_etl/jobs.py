@@ -35,6 +35,7 @@ NIGHTLY_OPTIONAL_ARGS = {
     "redshift_copy_role_arn": None,
     "lookback_days": "7",
     "today": None,
+    "reference_uri": None,
 }
 
 
@@ -50,6 +51,7 @@ STREAM_OPTIONAL_ARGS = {
     "redshift_copy_role_arn": None,
     "aws_region": None,
     "stream_arn": None,
+    "reference_uri": None,
 }
 
 

@@ -77,6 +77,7 @@ def run_batch(runtime: Runtime, args: dict) -> dict:
         warehouse.ensure_schema()
         lake.check_writable(spark, lake_uri)
         listed, target, catch_up = list_candidates(spark, args)
+        regions = reference.read_regions(spark, args.get("reference_uri"))
     summary: dict = {
         "run_id": new_run_id(started_at),
         "job_name": runtime.job_name,
@@ -111,7 +112,7 @@ def run_batch(runtime: Runtime, args: dict) -> dict:
             )
             for day, reason in plan.refused_days.items():
                 log.warning("day %s not processed: %s", day, reason)
-            _extract_transform_load(spark, files, salt, warehouse, summary, watch, rows)
+            _extract_transform_load(spark, files, salt, warehouse, summary, watch, rows, regions)
         except BaseException as exc:
             summary.update(status="failed", error=type(exc).__name__, seconds=watch.seconds)
             _record_failure(warehouse, summary["run_id"], summary)
@@ -195,6 +196,7 @@ def _extract_transform_load(
     summary: dict,
     watch: Stopwatch,
     ledger: list[tuple] | None = None,
+    regions: reference.Regions | None = None,
 ) -> None:
     lake_uri = summary["lake_uri"]
     cached: list[DataFrame] = []
@@ -204,7 +206,7 @@ def _extract_transform_load(
             cached.append(extracted.lines)
             bad_keys = extracted.unreadable_keys
         with watch.stage("transform"):
-            processed = process_rows(spark, extracted.rows, salt)
+            processed = process_rows(spark, extracted.rows, salt, regions)
             cached += processed.cached
         summary.update(
             files_read=len(files) - len(bad_keys),
@@ -219,7 +221,7 @@ def _extract_transform_load(
         with watch.stage("warehouse_load"):
             summary["seconds"] = watch.seconds
             summary["warehouse"] = warehouse.load(
-                lake_uri, days, "batch", summary["run_id"], summary, ledger=ledger
+                lake_uri, days, "batch", summary["run_id"], summary, ledger=ledger, regions=regions
             )
     finally:
         for frame in cached:
@@ -274,13 +276,17 @@ class Processed:
             frame.unpersist()
 
 
-def process_rows(spark: SparkSession, raw_rows: DataFrame, salt: str) -> Processed:
+def process_rows(
+    spark: SparkSession, raw_rows: DataFrame, salt: str, regions: reference.Regions | None = None
+) -> Processed:
     """Validate, de-duplicate and count raw rows (shared by the batch and stream jobs).
+
+    `regions` is the branch → region table (reference.read_regions; shipped one if None).
 
     The validated rows and the unique transactions are persisted: the lake write and the
     counts read them more than once. Only figures reach the driver.
     """
-    validated = raw_rows.transform(transform.validate(salt, reference.towns_frame(spark)))
+    validated = raw_rows.transform(transform.validate(salt, regions or reference.towns()))
     validated = validated.persist(StorageLevel.MEMORY_AND_DISK_DESER)
     by_reason = {
         r["reason"]: r["n"]

@@ -1,31 +1,110 @@
-"""Reference data shipped with the package: UK towns → ONS regions."""
+"""Reference data: which ONS region each branch is in.
+
+The shipped table (data/uk_towns.csv, inside the wheel) is the default. An operator's CSV
+(`--reference_uri`, same columns `town,region`) extends it without a release: its rows add
+towns, or name whole branches, and win over shipped rows for the same name.
+
+A branch resolves through the longest name in the table that is the branch's whole name
+or its first words: `London Soho` → `London`, `Newcastle upon Tyne Jesmond` → `Newcastle
+upon Tyne` (chains name branches after a neighbourhood of a city). Case and surrounding
+spaces are ignored. The same rule is written three times, for the three places that apply
+it: `region_column` (Spark, the lake), `region_of` (Python) and the warehouse's refresh of
+`dim_branch.region` (warehouse/sql.py); tests/test_reference.py holds them equal.
+"""
 
 from __future__ import annotations
 
 import csv
 import functools
 import io
+from collections.abc import Iterable, Sequence
 from importlib import resources
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, SparkSession
+from pyspark.sql import functions as F
+
+from cafe_etl.runtime import UsageError
+from cafe_etl.schema import UNKNOWN_REGION
+
+Regions = Sequence[tuple[str, str]]
+COLUMNS = ("town", "region")
+
+
+def _clean(rows: Iterable[tuple[str | None, str | None]]) -> dict[str, tuple[str, str]]:
+    """Lower-cased name → (name, region); blank rows skipped, the first row of a name kept."""
+    seen: dict[str, tuple[str, str]] = {}
+    for town, region in rows:
+        town, region = (town or "").strip(), (region or "").strip()
+        if town and region:
+            seen.setdefault(town.lower(), (town, region))
+    return seen
 
 
 @functools.cache
 def towns() -> tuple[tuple[str, str], ...]:
     """(town, region) pairs, one per town (case-insensitive), as shipped in data/uk_towns.csv."""
     text = resources.files("cafe_etl").joinpath("data/uk_towns.csv").read_text("utf-8")
-    seen: dict[str, tuple[str, str]] = {}
-    for row in csv.DictReader(io.StringIO(text)):
-        town, region = row["town"].strip(), row["region"].strip()
-        if town and region:
-            seen.setdefault(town.lower(), (town, region))
-    return tuple(seen.values())
+    rows = ((r["town"], r["region"]) for r in csv.DictReader(io.StringIO(text)))
+    return tuple(_clean(rows).values())
 
 
-def region_of(town: str) -> str | None:
-    lookup = {t.lower(): r for t, r in towns()}
-    return lookup.get(town.strip().lower())
+def extend(extra: Iterable[tuple[str | None, str | None]], base: Regions | None = None) -> Regions:
+    """`base` (the shipped table by default) with `extra`'s rows added; extra wins."""
+    merged = _clean(base if base is not None else towns())
+    merged.update(_clean(extra))
+    return tuple(merged.values())
 
 
-def towns_frame(spark: SparkSession) -> DataFrame:
-    return spark.createDataFrame(list(towns()), "town string, region string")
+def read_regions(spark: SparkSession, uri: str | None) -> Regions:
+    """The shipped table, extended by the operator's CSV at `uri` (none: shipped only).
+
+    Read with Spark's CSV reader (S3 on Glue, a path locally); the table is a few hundred
+    rows, so it is collected and travels with the query as a literal map.
+    """
+    if not uri:
+        return towns()
+    try:
+        frame = spark.read.csv(uri, header=True, encoding="UTF-8")
+        columns = [c.strip().lstrip("\ufeff").lower() for c in frame.columns]
+    except Exception as exc:  # AnalysisException: path not found, unreadable
+        raise UsageError(f"--reference_uri {uri}: cannot read it ({type(exc).__name__})") from None
+    if not set(COLUMNS) <= set(columns):
+        raise UsageError(
+            f"--reference_uri {uri}: expected a CSV with header {','.join(COLUMNS)}, "
+            f"found {','.join(columns) or 'no columns'}"
+        )
+    frame = frame.toDF(*columns)
+    return extend((r["town"], r["region"]) for r in frame.select(*COLUMNS).collect())
+
+
+def _lookup(regions: Regions) -> dict[str, str]:
+    return {town.strip().lower(): region for town, region in regions}
+
+
+def _depth(lookup: dict[str, str]) -> int:
+    return max((len(key.split(" ")) for key in lookup), default=0)
+
+
+def region_of(name: str, regions: Regions | None = None) -> str | None:
+    """The region of a branch or town name, or None when nothing in the table matches."""
+    lookup = _lookup(towns() if regions is None else regions)
+    text = name.strip().lower()
+    words = text.split(" ")
+    candidates = [text] + [" ".join(words[:k]) for k in range(_depth(lookup), 0, -1)]
+    return next((lookup[c] for c in candidates if c in lookup), None)
+
+
+def region_column(branch: Column, regions: Regions) -> Column:
+    """Spark: the region of a (trimmed) branch name column, or UNKNOWN_REGION.
+
+    A literal map looked up with the whole name, then with its first k words (longest
+    first): hash lookups per row, no join. `substring_index(s, ' ', k)` is the text
+    before the k-th space, the same candidates as `region_of`.
+    """
+    lookup = _lookup(regions)
+    if not lookup:
+        return F.lit(UNKNOWN_REGION)
+    table = F.create_map(*[F.lit(x) for pair in sorted(lookup.items()) for x in pair])
+    name = F.lower(branch)
+    candidates = [name] + [F.substring_index(name, " ", k) for k in range(_depth(lookup), 0, -1)]
+    return F.coalesce(*[F.try_element_at(table, c) for c in candidates], F.lit(UNKNOWN_REGION))

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from cafe_etl import lake, pipeline, raw, transform
+from cafe_etl import lake, pipeline, raw, reference, transform
 from cafe_etl.runtime import Runtime, UsageError, redact_in_plans, resolve_salt
 from cafe_etl.schema import (
     EARLY_2021,
@@ -151,6 +151,7 @@ class MicroBatch:
     salt: str
     copy_role_arn: str | None = None
     region: str | None = None
+    reference_uri: str | None = None  # the operator's branch → region CSV (reference.py)
     totals: dict = field(default_factory=lambda: {"batches": 0, "records": 0})
     # The checkpoint's id (Checkpoint.epoch): part of every lake file name of a batch.
     epoch: str = ""
@@ -159,6 +160,7 @@ class MicroBatch:
         self.lake_uri = lake.normalise_uri(self.lake_uri)
         self.warehouse = open_warehouse(self.warehouse_url, self.copy_role_arn, self.region)
         self.warehouse.ensure_schema()
+        self.regions = reference.read_regions(self.spark, self.reference_uri)
 
     def process(self, records: DataFrame, batch_id: int) -> dict:
         started = time.monotonic()
@@ -177,7 +179,13 @@ class MicroBatch:
             files = self._write_lake(processed, malformed, batch_key)
             written = time.monotonic()
             summary["warehouse"] = self.warehouse.load(
-                self.lake_uri, processed.sale_dates, "stream", run_id, summary, files=files
+                self.lake_uri,
+                processed.sale_dates,
+                "stream",
+                run_id,
+                summary,
+                files=files,
+                regions=self.regions,
             )
             summary["stage_seconds"] = {
                 "transform": round(transformed - started, 2),
@@ -213,7 +221,7 @@ class MicroBatch:
         """Records → (Processed, malformed quarantine rows, the batch's counts)."""
         rows, malformed = records_to_raw_rows(records, self.stream_name)
         n_records, n_malformed = _record_counts(records)
-        processed = pipeline.process_rows(self.spark, rows, self.salt)
+        processed = pipeline.process_rows(self.spark, rows, self.salt, self.regions)
         counts = processed.counts(rows_read=n_records - n_malformed, unreadable=[])
         if n_malformed:
             counts["quarantined"] += n_malformed
@@ -624,6 +632,7 @@ def run_stream(runtime: Runtime, args: dict) -> dict:
         salt,
         args.get("redshift_copy_role_arn"),
         args.get("aws_region"),
+        reference_uri=args.get("reference_uri"),
     )
     if runtime.on_glue and not args.get("kinesis_endpoint_url"):
         # Spark's checkpoint keeps Glue's batch ids; a small file beside it names their

@@ -1,7 +1,7 @@
 """Raw rows → transactions, basket items and quarantine. Pure DataFrame functions.
 
 Native Spark SQL functions only (higher-order functions for the basket, no Python UDFs).
-Functions that need a parameter (the salt, the towns table) return the DataFrame ->
+Functions that need a parameter (the salt, the region table) return the DataFrame ->
 DataFrame function, so every step composes with `DataFrame.transform`.
 """
 
@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from cafe_etl.schema import PAYMENT_METHODS, RAW_FIELDS, TIMESTAMP_SHAPES, UNKNOWN_REGION
+from cafe_etl.reference import Regions, region_column
+from cafe_etl.schema import PAYMENT_METHODS, RAW_FIELDS, TIMESTAMP_SHAPES
 
 Transform = Callable[[DataFrame], DataFrame]
 
@@ -151,11 +152,12 @@ def redacted_row(fields: Column, field_count: Column) -> Column:
     return F.to_json(F.transform(fields, one))
 
 
-def validate(salt: str, towns: DataFrame) -> Transform:
+def validate(salt: str, regions: Regions) -> Transform:
     """Raw rows → one row per raw row, parsed, with `reason` null when it is good.
 
     Personal fields leave here only as a salted customer key; the quarantine's copy of
-    the row is redacted. `towns` is (town, region) reference data.
+    the row is redacted. `regions` is (town or branch, region) reference data
+    (reference.read_regions); a branch resolves through its city (reference.py).
     """
 
     def _validate(raw: DataFrame) -> DataFrame:
@@ -191,12 +193,7 @@ def validate(salt: str, towns: DataFrame) -> Transform:
         }
         rules["branch"] = F.col("branch_name")
         parsed = parsed.withColumn("reason", quarantine_reason(rules))
-        regions = towns.select(
-            F.lower(F.trim("town")).alias("_town"), F.col("region").alias("_region")
-        )
-        return parsed.join(
-            F.broadcast(regions), F.lower("branch_name") == F.col("_town"), "left"
-        ).select(
+        return parsed.select(
             "source",
             "source_file",
             "file_date",
@@ -209,7 +206,7 @@ def validate(salt: str, towns: DataFrame) -> Transform:
             "transaction_id",
             F.xxhash64("branch_name").alias("branch_id"),
             "branch_name",
-            F.coalesce("_region", F.lit(UNKNOWN_REGION)).alias("region"),
+            region_column(F.col("branch_name"), regions).alias("region"),
             "sold_at",
             F.to_date("sold_at").alias("sale_date"),
             "payment_method",
@@ -287,6 +284,44 @@ def product_id(name: Column, size: Column, flavour: Column) -> Column:
     )
 
 
+def product_key(name: Column, size: Column, flavour: Column) -> Column:
+    """A product's identity: product and flavour with case and surrounding spaces ignored.
+
+    `Hot Chocolate` and `Hot chocolate ` are one product (tills differ in capitals). The
+    warehouse groups dim_product by the same three parts (warehouse/sql.py).
+    """
+    return F.concat_ws(
+        _SEP,
+        F.lower(F.trim(name)),
+        F.coalesce(size, F.lit("-")),
+        F.coalesce(F.lower(F.trim(flavour)), F.lit("-")),
+    )
+
+
+def product_spellings(parsed: DataFrame) -> DataFrame:
+    """(product_key, spelling) for the items of `parsed` (a frame with a `parsed` struct).
+
+    The spelling shown for a product is the first of its trimmed (product, flavour)
+    spellings in binary (UTF-8 byte) order, capitals before small letters: `Hot
+    Chocolate` over `Hot chocolate`. Binary order is what Redshift's MIN and ORDER BY use
+    (and PostgreSQL's with COLLATE "C"), so the warehouse picks the same spelling among
+    every spelling it holds. A product spelled one way only keeps its name, hence its id.
+    """
+    p = "parsed."
+    return parsed.groupBy(
+        product_key(F.col(p + "product_name"), F.col(p + "size"), F.col(p + "flavour")).alias(
+            "product_key"
+        )
+    ).agg(
+        F.min(
+            F.struct(
+                F.trim(F.col(p + "product_name")).alias("product_name"),
+                F.trim(F.col(p + "flavour")).alias("flavour"),
+            )
+        ).alias("spelling")
+    )
+
+
 def _exploded_items(unique: DataFrame) -> DataFrame:
     return unique.select(
         "transaction_id", "sale_date", F.posexplode(F.split("basket", ","))
@@ -313,21 +348,29 @@ def basket_items(unique: DataFrame, catalog: DataFrame | None = None) -> DataFra
 
     With `catalog` (item_catalog of the same frame, small enough to broadcast) items are
     looked up in it; without, each item is parsed where it stands. Both give the same rows.
+    Each product is shown under one spelling (product_spellings), looked up by its key
+    in a broadcast table of the run's products (a menu: tens to thousands of rows).
     """
     exploded = _exploded_items(unique)
     if catalog is None:
         parsed = exploded.select("*", parse_item(F.col("item")).alias("parsed"))
     else:
         parsed = exploded.join(F.broadcast(catalog), "item")
-    return parsed.select(
+    spellings = product_spellings(catalog if catalog is not None else parsed)
+    keyed = parsed.select(
+        "*",
+        product_key(
+            F.col("parsed.product_name"), F.col("parsed.size"), F.col("parsed.flavour")
+        ).alias("product_key"),
+    ).join(F.broadcast(spellings), "product_key")
+    name, flavour = F.col("spelling.product_name"), F.col("spelling.flavour")
+    return keyed.select(
         "transaction_id",
         (F.col("pos") + 1).cast("int").alias("line_number"),
-        product_id(
-            F.col("parsed.product_name"), F.col("parsed.size"), F.col("parsed.flavour")
-        ).alias("product_id"),
-        F.col("parsed.product_name").alias("product_name"),
+        product_id(name, F.col("parsed.size"), flavour).alias("product_id"),
+        name.alias("product_name"),
         F.col("parsed.size").alias("size"),
-        F.col("parsed.flavour").alias("flavour"),
+        flavour.alias("flavour"),
         F.col("parsed.unit_price").alias("unit_price"),
         "sale_date",
     )

@@ -161,14 +161,16 @@ class PostgresWarehouse:
         summary: dict,
         files: dict[str, list[str]] | None = None,
         ledger: list[tuple] | None = None,
+        regions=None,
     ) -> dict:
         """Load the lake's partitions of `sale_dates` in one transaction; return counts.
 
         `files` (lake table → Parquet file URIs) narrows the load to those files, as a
         streaming micro-batch does; by default every file of the days' partitions loads.
-        `ledger` (rows of cafe.etl_file) records the raw files loaded, in the same
-        transaction. The run is marked succeeded in the same transaction, so the run log
-        never says succeeded for a load that did not commit.
+        `ledger` (rows of cafe.etl_file) records the raw files loaded, and `regions` (the
+        branch → region table the run used) also refreshes every loaded branch's region;
+        products are always merged by identity (sql.py). The run is marked succeeded in the
+        same transaction, so the run log never says succeeded for a load that did not commit.
         """
         if files is None:
             files = {
@@ -215,7 +217,23 @@ class PostgresWarehouse:
                 drops, creates = sql.bulk_load_indexes() if bulk else ([], [])
                 if bulk:
                     log.info("bulk load (the facts at least double): rebuilding their indexes")
-                for statement in drops + sql.merge_statements(source) + creates:
+                refresh: list[str] = []
+                if regions is not None:
+                    conn.execute(sql.region_staging_ddl(self.dialect))
+                    with conn.cursor() as cur:
+                        cur.executemany(
+                            f"INSERT INTO {sql.STG_REGION} (town_key, region) VALUES (%s, %s)",
+                            sql.region_rows(regions),
+                        )
+                    refresh = sql.region_refresh_statements(self.dialect)
+                statements = (
+                    drops
+                    + sql.product_convergence_statements(self.dialect)
+                    + sql.merge_statements(source)
+                    + refresh
+                    + creates
+                )
+                for statement in statements:
                     step = time.monotonic()
                     conn.execute(statement)
                     log.debug("%.1fs: %s", time.monotonic() - step, statement.split("\n")[0])

@@ -207,6 +207,7 @@ class RedshiftWarehouse:
         files: dict[str, list[str]] | None = None,
         run_id: str | None = None,
         ledger: list[tuple] | None = None,
+        regions=None,
     ) -> list[str]:
         """The one transaction of a load, in order.
 
@@ -256,7 +257,20 @@ class RedshiftWarehouse:
         if sale_dates:
             values = ", ".join(f"('{_quote(d)}')" for d in sale_dates)
             statements.append(f"INSERT INTO {sql.STG_DAY} (sale_date) VALUES {values}")
+        refresh: list[str] = []
+        if regions is not None:
+            statements.append(sql.region_staging_ddl(self.dialect))
+            rows = sql.region_rows(regions)
+            if rows:
+                # A few hundred rows, a few KB: well inside the Data API's 100 KB statement.
+                values = ", ".join(f"('{_quote(k)}', '{_quote(r)}')" for k, r in rows)
+                statements.append(
+                    f"INSERT INTO {sql.STG_REGION} (town_key, region) VALUES {values}"
+                )
+            refresh = sql.region_refresh_statements(self.dialect)
+        statements += sql.product_convergence_statements(self.dialect)
         statements += sql.merge_statements(source)
+        statements += refresh
         if ledger:  # the file ledger commits with the facts it brought
             statements.append(sql.ledger_staging_ddl(self.dialect))
             # One COPY whatever the number of files: a night of 150 branches over a
@@ -334,8 +348,11 @@ class RedshiftWarehouse:
         summary: dict,
         files: dict[str, list[str]] | None = None,
         ledger: list[tuple] | None = None,
+        regions=None,
     ) -> dict:
-        statements = self.load_statements(lake_uri, sale_dates, source, files, run_id, ledger)
+        statements = self.load_statements(
+            lake_uri, sale_dates, source, files, run_id, ledger, regions
+        )
         finish, params = self._finish_statement(run_id, "succeeded", summary)
         # Data API batches take no parameters: the run-log update is inlined, quoted.
         for p in params:

@@ -6,6 +6,7 @@ statements are plain SQL both run: MERGE, DELETE ... USING, INSERT ... SELECT.
 
 from __future__ import annotations
 
+from cafe_etl.schema import UNKNOWN_REGION
 from cafe_etl.warehouse.model import (
     DIM_BRANCH,
     DIM_PRODUCT,
@@ -178,6 +179,111 @@ WHERE NOT EXISTS (SELECT 1 FROM {b} x
     WHERE x.transaction_id = i.transaction_id AND x.line_number = i.line_number)"""
     statements.append(f"INSERT INTO {b} ({', '.join(item_cols)})\n{new_items}")
     return statements
+
+
+# --- Reference data: branch regions and product spellings (issue #20) -------------------
+STG_REGION = "stg_region"
+STG_BRANCH_REGION = "stg_branch_region"
+STG_PRODUCT_MERGE = "stg_product_merge"
+
+
+def _temp_as(name: str, dialect: str) -> str:
+    """`CREATE TEMP TABLE name AS` (PostgreSQL's dropped at commit, as the staging tables)."""
+    return f"CREATE TEMP TABLE {name}{' ON COMMIT DROP' if dialect == POSTGRES else ''} AS"
+
+
+def _binary(expr: str, dialect: str) -> str:
+    """Order text by its UTF-8 bytes, as Spark does: Redshift always orders so ("ORDER BY
+    expressions and functions such as MIN, MAX and RANK return results based on binary
+    UTF8 ordering", AWS docs "Collation sequences"); PostgreSQL only with COLLATE "C"."""
+    return f'{expr} COLLATE "C"' if dialect == POSTGRES else expr
+
+
+def region_staging_ddl(dialect: str) -> str:
+    """The load's copy of the branch → region table (reference.read_regions), lower-cased."""
+    tail = " ON COMMIT DROP" if dialect == POSTGRES else ""
+    return f"CREATE TEMP TABLE {STG_REGION} (town_key VARCHAR(100), region VARCHAR(40)){tail}"
+
+
+def region_rows(regions) -> list[tuple[str, str]]:
+    """The rows of stg_region: one per lower-cased name (the first region of a name wins)."""
+    rows: dict[str, str] = {}
+    for town, region in regions:
+        rows.setdefault(town.strip().lower(), region.strip())
+    return sorted(rows.items())
+
+
+def region_refresh_statements(dialect: str) -> list[str]:
+    """Every branch's region from stg_region, the rule of reference.region_of in SQL.
+
+    A name matches when it is the branch's whole lower-cased name or is followed in it by
+    a space (`london` in `london soho`); the longest match wins. Only dim_branch changes:
+    facts refer to branches by id, so a branch the table gains moves to its region
+    without reloading a fact. Redshift rejects outer joins in UPDATE … FROM (AWS docs
+    "UPDATE": "Target table must be part of an equijoin predicate"), hence the temp table.
+    """
+    d = DIM_BRANCH.qualified
+    return [
+        f"""{_temp_as(STG_BRANCH_REGION, dialect)}
+SELECT b.branch_id, COALESCE(m.region, '{UNKNOWN_REGION}') AS region
+FROM {d} b LEFT JOIN (
+    SELECT branch_id, region FROM (
+        SELECT x.branch_id, r.region, ROW_NUMBER() OVER (
+            PARTITION BY x.branch_id ORDER BY LENGTH(r.town_key) DESC) AS match_rank
+        FROM {d} x JOIN {STG_REGION} r
+            ON LOWER(x.branch_name) = r.town_key
+            OR LEFT(LOWER(x.branch_name), LENGTH(r.town_key) + 1) = r.town_key || ' '
+    ) ranked WHERE match_rank = 1
+) m ON m.branch_id = b.branch_id""",
+        f"""UPDATE {d} AS t SET region = s.region FROM {STG_BRANCH_REGION} s
+WHERE t.branch_id = s.branch_id AND t.region <> s.region""",
+    ]
+
+
+def product_convergence_statements(dialect: str) -> list[str]:
+    """One product per product: staged and existing products grouped by identity.
+
+    Identity is transform.product_key (product and flavour without case or surrounding
+    spaces, and size). Each group keeps the product whose trimmed (name, flavour) comes
+    first in binary order (transform.product_spellings' rule, over every spelling the
+    warehouse holds plus this load's); the others are merged into it: staged items and
+    loaded basket items re-pointed, the merged products deleted. Runs before
+    merge_statements, in the load's transaction. In a converged warehouse a load merges
+    at most its own new spellings, which have no loaded items yet; with no loaded item to
+    re-point, PostgreSQL's hash join finds the merge table empty and reads one fact row,
+    not the table (EXPLAIN ANALYZE on `make run`'s warehouse: 0.2 ms for 387,727 items).
+    """
+    p, b = DIM_PRODUCT.qualified, FACT_BASKET_ITEM.qualified
+    group = "PARTITION BY LOWER(TRIM(product_name)), size, LOWER(TRIM(flavour))"
+    order = (
+        f"ORDER BY {_binary('TRIM(product_name)', dialect)}, "
+        f"{_binary('TRIM(flavour)', dialect)}, product_id "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
+    )
+    first = f"OVER ({group} {order})"
+    return [
+        f"""{_temp_as(STG_PRODUCT_MERGE, dialect)}
+SELECT product_id AS old_id, new_id, new_name, new_flavour, existing FROM (
+    SELECT product_id, existing,
+           FIRST_VALUE(product_id) {first} AS new_id,
+           FIRST_VALUE(product_name) {first} AS new_name,
+           FIRST_VALUE(flavour) {first} AS new_flavour
+    FROM (
+        SELECT product_id, product_name, size, flavour, 1 AS existing FROM {p}
+        UNION ALL
+        SELECT DISTINCT s.product_id, s.product_name, s.size, s.flavour, 0 AS existing
+        FROM {STG_BASKET_ITEM} s
+        WHERE NOT EXISTS (SELECT 1 FROM {p} e WHERE e.product_id = s.product_id)
+    ) spellings
+) grouped WHERE product_id <> new_id""",
+        f"""UPDATE {STG_BASKET_ITEM} AS i
+SET product_id = m.new_id, product_name = m.new_name, flavour = m.new_flavour
+FROM {STG_PRODUCT_MERGE} m WHERE i.product_id = m.old_id""",
+        f"""UPDATE {b} AS i SET product_id = m.new_id
+FROM {STG_PRODUCT_MERGE} m WHERE i.product_id = m.old_id AND m.existing = 1""",
+        f"DELETE FROM {p} WHERE product_id IN "
+        f"(SELECT old_id FROM {STG_PRODUCT_MERGE} WHERE existing = 1)",
+    ]
 
 
 def run_started(dialect: str) -> str:

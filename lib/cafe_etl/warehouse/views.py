@@ -6,6 +6,7 @@ so one definition serves both; tests run them on PostgreSQL and parse them as Re
 
 from __future__ import annotations
 
+from cafe_etl.schema import UNKNOWN_REGION
 from cafe_etl.warehouse.model import (
     DIM_BRANCH,
     DIM_PRODUCT,
@@ -74,6 +75,28 @@ FROM (
     FROM {_FACTS}
     GROUP BY b.branch_name, b.region, CAST(DATE_TRUNC('week', f.sale_date) AS DATE)
 ) weekly""",
+    # Data quality for operators (README "Reference gaps"): branches without a region, and
+    # products whose names differ only in case or surrounding spaces (a load merges
+    # those; any left here were loaded before that rule and go on the next load).
+    "v_reference_gaps": f"""
+SELECT 'branch_without_region' AS gap, b.branch_name AS name,
+       CAST(NULL AS VARCHAR(10)) AS size, CAST(NULL AS VARCHAR(60)) AS flavour,
+       COUNT(f.transaction_id) AS transactions
+FROM {DIM_BRANCH.qualified} b
+LEFT JOIN {FACT_TRANSACTION.qualified} f ON f.branch_id = b.branch_id
+WHERE b.region = '{UNKNOWN_REGION}'
+GROUP BY b.branch_name
+UNION ALL
+SELECT 'product_spelling' AS gap, product_name AS name, size, flavour,
+       CAST(NULL AS BIGINT) AS transactions
+FROM (
+    SELECT product_name, size, flavour,
+           COUNT(*) OVER (
+               PARTITION BY LOWER(TRIM(product_name)), size, LOWER(TRIM(flavour))
+           ) AS spellings
+    FROM {DIM_PRODUCT.qualified}
+) p
+WHERE spellings > 1""",
 }
 
 # Views over the pipeline's own bookkeeping, for operators (the file ledger is in the
