@@ -221,7 +221,7 @@ def test_an_aborted_load_says_nothing_was_committed(lake_s3):
     assert "Nothing was committed" in message
 
 
-def test_query_results_are_decoded_by_type_with_nulls():
+def test_query_results_are_decoded_by_type_with_nulls_over_every_page():
     w = warehouse()
     with Stubber(w.client) as stub:
         stub.add_response("execute_statement", {"Id": "q1"}, None)
@@ -234,10 +234,18 @@ def test_query_results_are_decoded_by_type_with_nulls():
                     [{"stringValue": "Leeds"}, {"longValue": 12}, {"doubleValue": 30.5}],
                     [{"stringValue": "York"}, {"isNull": True}, {"booleanValue": False}],
                 ],
-                "TotalNumRows": 2,
+                "TotalNumRows": 3,
+                "NextToken": "page-2",
             },
             {"Id": "q1"},
         )
+        # The second page of the result: without NextToken a report read only the first.
+        stub.add_response(
+            "get_statement_result",
+            {"Records": [[{"stringValue": "Bath"}, {"longValue": 0}, {"doubleValue": 1.0}]]},
+            {"Id": "q1", "NextToken": "page-2"},
+        )
         columns, rows = w.query("SELECT branch, n, total FROM x")
+        stub.assert_no_pending_responses()
     assert columns == ["branch", "n", "total"]
-    assert rows == [("Leeds", 12, 30.5), ("York", None, False)]
+    assert rows == [("Leeds", 12, 30.5), ("York", None, False), ("Bath", 0, 1.0)]

@@ -369,12 +369,17 @@ class RedshiftWarehouse:
     def query(self, statement: str) -> tuple[list[str], list[tuple]]:
         answer = self.client.execute_statement(Sql=statement, **self.target)
         self._wait(answer["Id"], [statement])
-        result = self.client.get_statement_result(Id=answer["Id"])
-        columns = [c["name"] for c in result.get("ColumnMetadata", [])]
-        rows = [
-            tuple(None if not v or v.get("isNull") else next(iter(v.values())) for v in record)
-            for record in result.get("Records", [])
-        ]
+        # A result comes in pages: each answer's NextToken asks for the next one, until
+        # none is returned (GetStatementResult, Redshift Data API Reference).
+        columns: list[str] = []
+        rows: list[tuple] = []
+        pages = self.client.get_paginator("get_statement_result").paginate(Id=answer["Id"])
+        for page in pages:
+            columns = columns or [c["name"] for c in page.get("ColumnMetadata", [])]
+            rows += [
+                tuple(None if not v or v.get("isNull") else next(iter(v.values())) for v in record)
+                for record in page.get("Records", [])
+            ]
         return columns, rows
 
 
