@@ -23,6 +23,10 @@ resource "aws_glue_trigger" "nightly_start" {
   actions {
     job_name = aws_glue_job.this["nightly_batch"].name
   }
+
+  # No job runs before the warehouse bootstrap has granted the job's database user its
+  # rights: a first apply would otherwise fail the first runs (warehouse_bootstrap.tf).
+  depends_on = [aws_redshiftdata_statement.default_privileges]
 }
 
 resource "aws_glue_trigger" "crawl_lake" {
@@ -98,4 +102,8 @@ resource "aws_glue_trigger" "streaming_watchdog" {
   actions {
     job_name = aws_glue_job.this["kinesis_stream"].name
   }
+
+  # No job runs before the warehouse bootstrap has granted the job's database user its
+  # rights: a first apply would otherwise fail the first runs (warehouse_bootstrap.tf).
+  depends_on = [aws_redshiftdata_statement.default_privileges]
 }

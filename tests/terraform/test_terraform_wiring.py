@@ -131,6 +131,17 @@ def test_bootstrap_statements_run_in_one_chain_as_the_admin(cfg):
     assert statement_sql(cfg, "create_schema") == f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"
 
 
+def test_no_trigger_starts_a_job_before_the_bootstrap_has_granted_its_user(cfg):
+    starters = {
+        name: body
+        for name, body in cfg.of_type("aws_glue_trigger").items()
+        if "aws_glue_job." in str(body.get("actions"))
+    }
+    assert set(starters) == {"nightly_start", "streaming_watchdog"}
+    for name, body in starters.items():
+        assert "aws_redshiftdata_statement.default_privileges" in str(body.get("depends_on")), name
+
+
 def test_every_bootstrap_statement_parses_as_redshift(cfg):
     for name in cfg.of_type("aws_redshiftdata_statement"):
         sql = statement_sql(cfg, name)
