@@ -75,6 +75,11 @@ FROM (
     FROM {_FACTS}
     GROUP BY b.branch_name, b.region, CAST(DATE_TRUNC('week', f.sale_date) AS DATE)
 ) weekly""",
+}
+
+# Data-quality views for operators, over the pipeline's own bookkeeping (the file ledger
+# is in the warehouse only) and its reference data; Athena and QuickSight have no copy.
+QUALITY_VIEWS: dict[str, str] = {
     # Data quality for operators (README "Reference gaps"): branches without a region, and
     # products whose names differ only in case or surrounding spaces (a load merges
     # those; any left here were loaded before that rule and go on the next load).
@@ -97,11 +102,6 @@ FROM (
     FROM {DIM_PRODUCT.qualified}
 ) p
 WHERE spellings > 1""",
-}
-
-# Views over the pipeline's own bookkeeping, for operators (the file ledger is in the
-# warehouse only, so Athena has no copy of these).
-QUALITY_VIEWS: dict[str, str] = {
     # Completeness: per branch and day, the till files loaded (from the file ledger), the
     # transactions, and the files that arrived after their day was first loaded. A
     # branch-day with transactions but no file (stream only) shows files = 0.
