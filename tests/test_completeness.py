@@ -271,7 +271,7 @@ def test_completeness_metrics_match_put_metric_data_and_the_terraform_alarms():
     from botocore.stub import Stubber
     from conftest import REPO
 
-    summary = {"late_file_count": 2, "missing_branch_days": 1}
+    summary = {"late_file_count": 2, "missing_branch_days": 1, "unknown_branches": ["Tobermory"]}
     client = boto3.client(
         "cloudwatch", region_name="eu-west-2", aws_access_key_id="x", aws_secret_access_key="x"
     )
@@ -287,7 +287,7 @@ def test_completeness_metrics_match_put_metric_data_and_the_terraform_alarms():
         completeness.publish_metrics(summary, "cafe-nightly", client=client)
         stub.assert_no_pending_responses()
     values = {m["MetricName"]: m["Value"] for m in completeness.metric_data(summary, "j")}
-    assert values == {"LateFiles": 2.0, "MissingBranchDays": 1.0}
+    assert values == {"LateFiles": 2.0, "MissingBranchDays": 1.0, "BranchesWithoutRegion": 1.0}
     # "AWS/" starts the namespaces AWS reserves for its own services (PutMetricData).
     assert not completeness.METRIC_NAMESPACE.startswith("AWS/")
     terraform = (REPO / "terraform" / "completeness.tf").read_text()

@@ -28,6 +28,9 @@ def shop(warehouse_url):
     """Three branches over 70 days (1 Sep to 9 Nov 2026), sales on a few of them."""
     PostgresWarehouse(warehouse_url).ensure_schema()
     with psycopg.connect(warehouse_url) as conn:
+        # A warehouse from before the file ledger: the report derives the gaps from the
+        # facts (the view's own path has its test below).
+        conn.execute("DROP VIEW cafe.v_branch_day_coverage")
         conn.execute(
             f"INSERT INTO cafe.dim_branch VALUES (1, 'Leeds', '{YORKS}'),"
             f" (2, 'York', '{YORKS}'), (3, 'Bath', 'South West')"
@@ -142,9 +145,18 @@ def test_coverage_comes_from_the_view_when_the_warehouse_has_it(shop):
     f = collect(query_of(shop))
     leeds = next(x for x in f["branches"] if x["name"] == "Leeds")
     assert f["coverage"] == "view"
+    assert f["unplaced"] == []
     assert leeds["late"] == [at("2026-11-09")]
     # 7 Nov had sales (from the stream, say) but no file: the view says so.
     assert at("2026-11-07") in leeds["missing"] and at("2026-11-08") not in leeds["missing"]
+
+
+def test_branches_without_a_region_are_named_for_the_completeness_panel(shop):
+    with psycopg.connect(shop) as conn:
+        conn.execute("UPDATE cafe.dim_branch SET region = 'Unknown' WHERE branch_name = 'Bath'")
+    f = collect(query_of(shop))
+    assert f["unplaced"] == ["Bath"]
+    assert '"unplaced":["Bath"]' in render(f)  # embedded for the panel (report.js drawCoverage)
 
 
 def test_same_figures_from_redshift_data_api_values(shop):

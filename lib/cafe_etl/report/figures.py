@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from cafe_etl.schema import UNKNOWN_REGION
 from cafe_etl.warehouse.model import (
     DIM_BRANCH,
     DIM_PRODUCT,
@@ -58,7 +59,8 @@ def collect(query) -> dict:
     )
     if not daily:
         return {"days": [], "weeks": [], "hours": [0, 0], "regions": [], "products": [],
-                "payments": [], "windows": {}, "coverage": "facts", "branches": []}  # fmt: skip
+                "payments": [], "windows": {}, "coverage": "facts", "branches": [],
+                "unplaced": []}  # fmt: skip
     first = min(_date(r[0]) for r in daily)
     last = max(_date(r[0]) for r in daily)
     days = [first + dt.timedelta(n) for n in range((last - first).days + 1)]
@@ -119,6 +121,8 @@ def collect(query) -> dict:
         "windows": windows,
         "coverage": coverage,
         "branches": list(branches.values()),
+        # Branches the region table does not know: the completeness panel names them.
+        "unplaced": [name for region, name in names if region == UNKNOWN_REGION],
     }
 
 

@@ -247,7 +247,9 @@
     }
     const summary = `${rows.filter((r) => r[2] === "no file").length} branch-days without a file, ` +
       `${rows.filter((r) => r[2] !== "no file").length} with late files. `;
-    fill("coverage", `<strong>${summary}</strong>A missing day is not a bad day. ${source}`, chart,
+    const unplaced = F.unplaced.length ? ` Branches without a region (shown as Unknown): ` +
+      `${F.unplaced.map(esc).join(", ")}; add them to reference/branch_regions.csv.` : "";
+    fill("coverage", `<strong>${summary}</strong>A missing day is not a bad day. ${source}${unplaced}`, chart,
       table("coverage", ["Branch", "Day", "What"], rows));
   }
 
