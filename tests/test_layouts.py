@@ -334,3 +334,15 @@ def test_stream_objects_with_the_old_system_names(spark):
         ignore_row_order=True,
         ignore_nullable=True,
     )
+
+
+def test_the_replay_skips_headers_in_any_words_as_the_extract_does(tmp_path):
+    from cafe_etl import replay
+
+    row = "8/8/2023 9:00,Leeds,Jo Bloggs,Latte - 2.45,2.45,CASH,"
+    write_raw(
+        tmp_path, "2023/08/08/a.csv", f" time, branch, name, basket, total, pay, card\n{row}\n"
+    )
+    write_raw(tmp_path, "2023/08/08/b.csv", f"{row}\n{row}\n")  # no header: both lines are rows
+    rows = list(replay.read_raw_rows(tmp_path))
+    assert [r[0] for r in rows] == ["8/8/2023 9:00"] * 3

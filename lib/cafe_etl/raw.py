@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from cafe_etl.runtime import UsageError
-from cafe_etl.schema import BASKET_TRIPLES, EARLY_2021, LAYOUTS, RAW_FIELDS
+from cafe_etl.schema import BASKET_TRIPLES, EARLY_2021, LAYOUTS, NUMBER_LIKE, RAW_FIELDS
 
 log = logging.getLogger("cafe_etl.raw")
 
@@ -41,10 +41,6 @@ _PARSE_SCHEMA = ", ".join(f"c{i} STRING" for i in range(MAX_PARSED_FIELDS))
 # (an escaped quote "" just splits a field into two quoted runs: the count is the same).
 _QUOTED_FIELD = r'"[^"]*+"'
 _KEY_PATTERN = r"(\d{4}/\d{2}/\d{2}/[^/]+)$"
-# A field that is a number, a time, a date or an amount (`5`, `2.45`, `9:00`, `8/8/2023`),
-# standing alone rather than inside a word (`card_number_16` is a name). A first line with
-# none is a header, whatever its words: no data row lacks a timestamp and an amount.
-_NUMBER_LIKE = r"(?:^|[^0-9A-Za-z_])[0-9]+(?:[.:/-][0-9]+)*(?:[^0-9A-Za-z_]|$)"
 BOM = "\ufeff"
 REPLACEMENT_CHAR = "\ufffd"
 
@@ -262,7 +258,7 @@ def _line_flags(text: Column) -> list[Column]:
             known = F.when(names == ",".join(layout.header), i).otherwise(known)
     header_layout = (
         F.when(starts_with_digit | is_blank, None)
-        .when(text.rlike(_NUMBER_LIKE), None)
+        .when(text.rlike(NUMBER_LIKE), None)
         .otherwise(known)
     )
     # The early-2021 layout ends every row with its card field: `"<network>,<number>"` or

@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -22,6 +23,8 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from cafe_etl.schema import NUMBER_LIKE
 
 MAX_BATCH = 500  # put_records limit
 
@@ -42,9 +45,10 @@ def read_raw_rows(raw_dir: str | Path) -> Iterator[list[str]]:
         text = export_text(path.read_bytes())
         if text is None:
             continue
-        for row in csv.reader(io.StringIO(text)):
+        for number, row in enumerate(csv.reader(io.StringIO(text)), 1):
             fields = [f.strip() for f in row]
-            if not any(fields) or fields[0].lower() == "timestamp":
+            # A header is the first line with no number in it, whatever its words (raw.py).
+            if not any(fields) or (number == 1 and not re.search(NUMBER_LIKE, ",".join(row))):
                 continue
             yield fields
 

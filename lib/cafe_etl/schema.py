@@ -111,6 +111,11 @@ LAYOUTS: tuple[Layout, ...] = (
 LAYOUT_INDEX: dict[str, int] = {layout.name: i for i, layout in enumerate(LAYOUTS)}
 EARLY_2021 = LAYOUT_INDEX["early_2021"]
 # Header names seen in the field, by layout (first row of a file, or a stream object's keys).
+# A field that is a number, a time, a date or an amount (`5`, `2.45`, `9:00`, `8/8/2023`),
+# standing alone rather than inside a word (`card_number_16` is a name). A first line with
+# none is a header, whatever its words: no data row lacks a timestamp and an amount.
+NUMBER_LIKE = r"(?:^|[^0-9A-Za-z_])[0-9]+(?:[.:/-][0-9]+)*(?:[^0-9A-Za-z_]|$)"
+
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     layout.name: layout.header for layout in LAYOUTS if layout.header
 }
