@@ -156,10 +156,7 @@ def loaded(spark, tmp_path_factory):
         write_raw(root, key, text)
     files = raw.list_raw_files(spark, str(root), "all")
     extracted = raw.extract(spark, files)
-    towns = spark.createDataFrame(
-        [(t, "Somewhere") for t in ("Leeds", "Derby", "York", "Bath", "Hull")],
-        "town string, region string",
-    )
+    towns = [(t, "Somewhere") for t in ("Leeds", "Derby", "York", "Bath", "Hull")]
     validated = extracted.rows.transform(transform.validate(TEST_SALT, towns)).cache()
     unique = transform.unique_transactions(validated)
     items = transform.basket_items(unique).join(

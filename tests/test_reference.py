@@ -18,6 +18,7 @@ from cafe_etl.warehouse.postgres import PostgresWarehouse
 from chispa import assert_column_equality, assert_df_equality
 from conftest import TEST_SALT, write_raw
 from pyspark.sql import functions as F
+from test_redshift import lake_s3  # noqa: F401 (a fixture)
 
 # The shipped table plus an operator's rows: a whole branch name, and a town it lacks.
 REGIONS = reference.extend([("London Soho", "Soho Test Region"), ("Stornoway", "Scotland")])
@@ -237,12 +238,10 @@ def test_an_old_warehouse_converges_and_a_new_branch_region_needs_no_fact_reload
     assert hot == 1
 
 
-def test_reference_statements_parse_as_redshift_and_fit_the_data_api():
-    from test_redshift import parses_as_redshift, warehouse
+def test_reference_statements_parse_as_redshift_and_fit_the_data_api(lake_s3):  # noqa: F811
+    from test_redshift import DAYS, LAKE, parses_as_redshift, warehouse
 
-    statements = warehouse().load_statements(
-        "s3://lake/", ["2026-11-02"], "batch", regions=reference.towns()
-    )
+    statements = warehouse().load_statements(LAKE, DAYS, "batch", regions=reference.towns())
     merge_at = next(
         i for i, s in enumerate(statements) if s.startswith("MERGE INTO cafe.dim_branch")
     )

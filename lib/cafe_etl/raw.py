@@ -141,7 +141,12 @@ def _version(status) -> str:
         etag = status.getEtag()
     except Exception:  # py4j: no such method on this FileStatus class
         etag = None
-    return f"etag:{etag}" if etag else f"mtime:{int(status.getModificationTime())}"
+    if etag:
+        return f"etag:{etag}"
+    # ISO, not epoch milliseconds: a 13-digit number in the warehouse reads as a card
+    # number to the personal-data scan (scanner.py), and people read this column too.
+    modified = dt.datetime.fromtimestamp(status.getModificationTime() / 1000, dt.UTC)
+    return "mtime:" + modified.isoformat(timespec="milliseconds")
 
 
 @dataclass

@@ -118,7 +118,7 @@ ETL_FILE = Table(
         Col("file_day", "DATE", nullable=True),
         Col("branch_name", "VARCHAR(200)"),
         Col("size_bytes", "BIGINT"),
-        Col("version", "VARCHAR(300)"),  # `etag:…` (S3) or `mtime:<ms>` (other stores)
+        Col("version", "VARCHAR(300)"),  # `etag:…` (S3) or `mtime:<ISO UTC>` (other stores)
         Col("run_id", "VARCHAR(64)"),
         Col("loaded_at", "TIMESTAMP"),
         Col("late", "BOOLEAN"),  # arrived after its day had first been loaded
