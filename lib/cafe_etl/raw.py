@@ -424,15 +424,23 @@ def parse_rows(data: DataFrame) -> DataFrame:
     )
     fields = F.array(*[F.coalesce(F.col(f"_p.c{i}"), F.lit("")) for i in range(MAX_PARSED_FIELDS)])
     counted = parsed.select("*", count.alias("_count"))
-    return counted.select(
+    # The row's fields in their own projection too: to_canonical reads them once per
+    # layout and field, and a column (not an expression) is not copied into each read.
+    sliced = counted.select(
+        "source_file",
+        "file_date",
+        "line_number",
+        "_layout",
+        "_count",
+        F.slice(fields, 1, F.least("_count", F.lit(MAX_PARSED_FIELDS))).alias("_fields"),
+    )
+    return sliced.select(
         F.lit("batch").alias("source"),
         "source_file",
         "file_date",
         F.col("line_number").cast("long").alias("line_number"),
         F.col("_count").alias("field_count"),
-        to_canonical(
-            F.slice(fields, 1, F.least("_count", F.lit(MAX_PARSED_FIELDS))), F.col("_layout")
-        ).alias("fields"),
+        to_canonical(F.col("_fields"), F.col("_layout")).alias("fields"),
     )
 
 

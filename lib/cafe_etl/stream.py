@@ -63,27 +63,33 @@ def records_to_raw_rows(records: DataFrame, stream_name: str) -> tuple[DataFrame
     named, object_layout = _object_fields(F.col("_object"))
     object_count = F.size("_object")  # an object with a missing or extra key is not 7
     good = parsed.where(~F.col("_malformed"))
-    rows = good.select(
+    is_array = F.col("_array").isNotNull()
+    # The record's fields and layout in one projection, mapped to RAW_FIELDS in the next:
+    # to_canonical reads its input once per layout and field, and an input that is a
+    # column (not an expression) keeps Spark from copying the parse into every read.
+    shaped = good.select(
+        "source_file",
+        F.when(is_array, F.size("_array")).otherwise(object_count).cast("int").alias("_count"),
+        F.when(is_array, F.transform("_array", lambda v: F.coalesce(v, F.lit(""))))
+        .otherwise(F.array(*named))
+        .alias("_fields"),
+        F.when(
+            is_array,
+            F.when(
+                F.trim(F.try_element_at("_array", F.lit(-1))).rlike(r"^(None|[A-Za-z]+ *,.*)$"),
+                F.lit(EARLY_2021),
+            ).otherwise(F.lit(0)),
+        )
+        .otherwise(object_layout)
+        .alias("_layout"),
+    )
+    rows = shaped.select(
         F.lit("stream").alias("source"),
         "source_file",
         F.lit(None).cast("date").alias("file_date"),
         F.lit(1).cast("long").alias("line_number"),
-        F.when(F.col("_array").isNotNull(), F.size("_array"))
-        .otherwise(object_count)
-        .cast("int")
-        .alias("field_count"),
-        F.when(
-            F.col("_array").isNotNull(),
-            raw.to_canonical(
-                F.transform("_array", lambda v: F.coalesce(v, F.lit(""))),
-                F.when(
-                    F.trim(F.try_element_at("_array", F.lit(-1))).rlike(r"^(None|[A-Za-z]+ *,.*)$"),
-                    F.lit(EARLY_2021),
-                ).otherwise(F.lit(0)),
-            ),
-        )
-        .otherwise(raw.to_canonical(F.array(*named), object_layout))
-        .alias("fields"),
+        F.col("_count").alias("field_count"),
+        raw.to_canonical(F.col("_fields"), F.col("_layout")).alias("fields"),
     )
     malformed = parsed.where(F.col("_malformed")).select(
         F.lit(STREAM_REASON_MALFORMED).alias("reason"),
