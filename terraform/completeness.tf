@@ -7,8 +7,8 @@
 locals {
   completeness_namespace = "CafeConnect/Completeness"
   completeness_metrics = {
-    late_files          = { metric = "LateFiles", what = "A till file arrived after its day had been loaded (the nightly catch-up loaded it; see late_files in the run summary)." }
-    missing_branch_days = { metric = "MissingBranchDays", what = "A branch that sent a till file on one of the previous 7 days sent none for a day the nightly job processed (see missing_branches in the run summary)." }
+    late_files              = { metric = "LateFiles", what = "A till file arrived after its day had been loaded (the nightly catch-up loaded it; see late_files in the run summary)." }
+    missing_branch_days     = { metric = "MissingBranchDays", what = "A branch that sent a till file on one of the previous 7 days sent none for a day the nightly job processed (see missing_branches in the run summary)." }
     branches_without_region = { metric = "BranchesWithoutRegion", what = "A branch is not in the region table: add it to reference/branch_regions.csv (see unknown_branches in the run summary and cafe.v_reference_gaps)." }
   }
 }
