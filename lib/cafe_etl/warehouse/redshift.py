@@ -286,9 +286,11 @@ class RedshiftWarehouse:
     def _write_ledger(self, lake_uri: str, run_id: str, ledger: list[tuple]) -> str:
         """The run's ledger rows as JSON lines beside its manifests, for one COPY.
 
-        COPY ... FORMAT AS JSON 'auto' matches object keys to column names and loads a
-        JSON null as NULL ("COPY from JSON format", Redshift Database Developer Guide);
-        TIMEFORMAT 'auto' reads the ISO timestamps with fractional seconds.
+        COPY from JSON maps each object's field names to the table's column names
+        ("Column mapping options", docs.aws.amazon.com/redshift/latest/dg/
+        copy-parameters-column-mapping.html); a JSON null loads as NULL, and TIMEFORMAT
+        'auto' reads the ISO timestamps with fractional seconds ("Data conversion
+        parameters"). The contract tests check that the file exists where the COPY reads.
         """
         bucket, prefix = _split_s3(lake_uri)
         key = f"{prefix}{MANIFEST_FOLDER}/{run_id}/{sql.STG_FILE}.json"
