@@ -39,7 +39,7 @@ $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (AWS Glue 5.1), got " + sys.version' \
 		|| { rm -rf $(VENV); exit 1; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[local,dev]'
-	$(PY) -m cafe_etl.class_archive
+	$(PY) -m cafe_etl.devtools.class_archive
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -47,7 +47,7 @@ setup: $(STAMP)
 # After a JDK or pyspark change the old archive no longer matches: dump a new one (~30 s).
 # Without it local jobs still run, a few seconds slower to start.
 class-archive: $(STAMP)
-	$(PY) -m cafe_etl.class_archive
+	$(PY) -m cafe_etl.devtools.class_archive
 
 $(RAW): | $(STAMP)
 	$(CAFE) generate --out $(RAW) --branches $(BRANCHES) --days $(DAYS) --start $(START) --seed $(SEED)
@@ -77,6 +77,7 @@ tf-check: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check lib glue_jobs tests
 	$(VENV)/bin/ruff format --check lib glue_jobs tests
+	$(VENV)/bin/lint-imports
 
 package: $(STAMP)
 	rm -rf dist build

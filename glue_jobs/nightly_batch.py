@@ -6,28 +6,13 @@
 
 Runs unchanged on Glue (GlueContext, Job.init/commit) and locally (plain SparkSession).
 The last stdout line is the run summary as JSON.
+
+Its arguments are declared once, in cafe_etl.jobs (NIGHTLY).
 """
 
 import sys
 
-from cafe_etl.jobs import check_nightly_args, run_job
-from cafe_etl.pipeline import run_batch
-
-REQUIRED_ARGS = ("JOB_NAME", "raw_uri", "lake_uri", "warehouse_url")
-OPTIONAL_ARGS = {
-    "process_date": "yesterday",
-    "hash_salt_secret_id": None,
-    "hash_salt": None,
-    "redshift_copy_role_arn": None,
-    "lookback_days": "7",
-    "today": None,
-    "reference_uri": None,
-}
-
-
-def main() -> int:
-    return run_job(sys.argv, REQUIRED_ARGS, OPTIONAL_ARGS, run_batch, check_nightly_args)
-
+from cafe_etl.jobs import nightly
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(nightly(sys.argv))

@@ -371,8 +371,8 @@ def _glue_jobs() -> dict[str, dict]:
 
 def test_job_arguments_are_valid_for_glue_5():
     script_args = {
-        "glueetl": (jobs.NIGHTLY_REQUIRED_ARGS, jobs.NIGHTLY_OPTIONAL_ARGS),
-        "gluestreaming": (jobs.STREAM_REQUIRED_ARGS, jobs.STREAM_OPTIONAL_ARGS),
+        "glueetl": (jobs.NIGHTLY.required, jobs.NIGHTLY.optional),
+        "gluestreaming": (jobs.STREAM.required, jobs.STREAM.optional),
     }
     log_groups = {_scalar(b["name"]) for b in _resources("aws_cloudwatch_log_group").values()}
     for name, body in sorted(_glue_jobs().items()):

@@ -305,7 +305,7 @@ def test_completeness_metrics_match_put_metric_data_and_the_terraform_alarms():
 )
 def test_bad_today_or_lookback_is_a_usage_error(extra, message):
     from cafe_etl import jobs
-    from cafe_etl.runtime import UsageError
+    from cafe_etl.errors import UsageError
 
     args = {"warehouse_url": "embedded://x", "process_date": "yesterday", **extra}
     with pytest.raises(UsageError, match=message):

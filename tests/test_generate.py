@@ -7,7 +7,7 @@ import hashlib
 import re
 
 import pytest
-from cafe_etl import generate
+from cafe_etl.devtools import generate
 from cafe_etl.reference import region_of
 from cafe_etl.schema import ROW_REASONS
 

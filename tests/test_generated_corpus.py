@@ -7,7 +7,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 import psycopg
-from cafe_etl import cli, generate
+from cafe_etl import cli
+from cafe_etl.devtools import generate
 from cafe_etl.scanner import Scanner, names_from_raw
 from helpers import lake_rows, run_nightly
 

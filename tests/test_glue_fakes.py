@@ -19,7 +19,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from cafe_etl import jobs, runtime, stream
-from cafe_etl.runtime import Runtime, UsageError, resolve_salt
+from cafe_etl.errors import UsageError
+from cafe_etl.runtime import Runtime, resolve_salt
 from pyspark.sql import functions as F
 
 STREAM_ARN = "arn:aws:kinesis:eu-west-2:123456789012:stream/cafe-tills"
@@ -53,7 +54,7 @@ def test_on_glue_the_runtime_inits_and_commits_the_job_and_looks_for_no_java(spa
 
     monkeypatch.setattr("awsglue.context.GlueContext", FakeGlueContext)
     monkeypatch.setattr("awsglue.job.Job", FakeJob)
-    monkeypatch.setattr(runtime, "ensure_java", no_java)
+    monkeypatch.setattr(runtime.java, "ensure_java", no_java)
     monkeypatch.setattr(FakeJob, "calls", [])
     args = {"JOB_NAME": "cafe-nightly", "lake_uri": "s3://l/", "hash_salt": None}
     rt = runtime.build_runtime("cafe-nightly", args)
@@ -158,7 +159,7 @@ def test_the_glue_stream_opens_the_documented_source_and_its_batches_parse_to_7_
         "checkpoint_uri": "s3://artifacts/checkpoints/",
     }
     batch = FakeBatch()
-    stream._run_on_glue(rt, args, batch, 30)
+    stream.run_on_glue(rt, args, batch, 30)
     assert glue.sources == [("kinesis", stream.glue_source_options(args))]
     [(frame, each, options)] = glue.for_each
     assert frame == "kinesis-source"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import subprocess
@@ -10,30 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from cafe_etl import class_archive, jobs
-from cafe_etl.runtime import UsageError, parse_job_args
+from cafe_etl import errors, jobs
+from cafe_etl.devtools import class_archive
+from cafe_etl.errors import UsageError
+from cafe_etl.runtime import java, parse_job_args
 from conftest import TEST_SALT
 from corpus import CARDS, EXPECTED, NAMES, write_corpus
 from helpers import personal_data_hits, warehouse_dump
 
 SCRIPT = jobs.NIGHTLY_SCRIPT
-
-
-def script_constants(path: Path) -> dict:
-    tree = ast.parse(path.read_text())
-    return {
-        node.targets[0].id: ast.literal_eval(node.value)
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        and isinstance(node.targets[0], ast.Name)
-        and node.targets[0].id in ("REQUIRED_ARGS", "OPTIONAL_ARGS")
-    }
-
-
-def test_script_declares_the_same_arguments_as_the_library():
-    constants = script_constants(SCRIPT)
-    assert constants["REQUIRED_ARGS"] == jobs.NIGHTLY_REQUIRED_ARGS
-    assert constants["OPTIONAL_ARGS"] == jobs.NIGHTLY_OPTIONAL_ARGS
 
 
 def test_arguments_resolved_like_glue_with_defaults():
@@ -52,10 +36,10 @@ def test_arguments_resolved_like_glue_with_defaults():
         "--TempDir",
         "s3://t/",
     ]
-    args = parse_job_args(argv, jobs.NIGHTLY_REQUIRED_ARGS, jobs.NIGHTLY_OPTIONAL_ARGS)
+    args = parse_job_args(argv, jobs.NIGHTLY.required, jobs.NIGHTLY.optional)
     assert args["raw_uri"] == "r" and args["process_date"] == "yesterday"
     args = parse_job_args(
-        argv + ["--process_date", "all"], jobs.NIGHTLY_REQUIRED_ARGS, jobs.NIGHTLY_OPTIONAL_ARGS
+        argv + ["--process_date", "all"], jobs.NIGHTLY.required, jobs.NIGHTLY.optional
     )
     assert args["process_date"] == "all"
 
@@ -64,8 +48,8 @@ def test_missing_and_misspelt_arguments_are_usage_errors():
     with pytest.raises(UsageError, match="lake_uri"):
         parse_job_args(
             ["x", "--JOB_NAME", "j", "--raw_uri", "r", "--warehouse_url", "w"],
-            jobs.NIGHTLY_REQUIRED_ARGS,
-            jobs.NIGHTLY_OPTIONAL_ARGS,
+            jobs.NIGHTLY.required,
+            jobs.NIGHTLY.optional,
         )
     with pytest.raises(UsageError, match="did you mean --process_date"):
         parse_job_args(
@@ -82,8 +66,8 @@ def test_missing_and_misspelt_arguments_are_usage_errors():
                 "--proces_date",
                 "all",
             ],
-            jobs.NIGHTLY_REQUIRED_ARGS,
-            jobs.NIGHTLY_OPTIONAL_ARGS,
+            jobs.NIGHTLY.required,
+            jobs.NIGHTLY.optional,
         )
 
 
@@ -216,29 +200,29 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path):
 
 
 def test_error_messages_are_scrubbed_of_card_numbers_but_keep_times():
-    text = jobs.scrub("started 2026-11-24 20:42:05, row had 4111 1111 1111 1111 / 5494173772652516")
+    text = errors.scrub("started 2026-11-24 20:42:05, row had 4111 1111 1111 1111 / 5494173772652516")
     assert "2026-11-24 20:42:05" in text
     assert "4111" not in text and "5494173772652516" not in text
 
 
 def test_class_archive_options_dump_use_or_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "prefix", str(tmp_path))
-    monkeypatch.delenv(class_archive.DUMP_ENV, raising=False)
+    monkeypatch.delenv(java.DUMP_ENV, raising=False)
     java_home = str(tmp_path / "jdk")
-    assert class_archive.java_options(java_home) == []
+    assert java.archive_options(java_home) == []
 
-    archive = class_archive.archive_path(java_home)
+    archive = java.archive_path(java_home)
     assert archive.is_relative_to(tmp_path)
     archive.parent.mkdir(parents=True)
     archive.write_bytes(b"archive")
-    options = class_archive.java_options(java_home)
+    options = java.archive_options(java_home)
     assert options[0] == f'-XX:SharedArchiveFile="{archive}"'
     assert "-Xlog:all=warning:stderr" in options  # never on stdout, the summary's stream
 
-    monkeypatch.setenv(class_archive.DUMP_ENV, str(tmp_path / "new.jsa"))
-    assert class_archive.java_options(java_home)[0].startswith("-XX:ArchiveClassesAtExit=")
+    monkeypatch.setenv(java.DUMP_ENV, str(tmp_path / "new.jsa"))
+    assert java.archive_options(java_home)[0].startswith("-XX:ArchiveClassesAtExit=")
     # Another JDK is another archive.
-    assert class_archive.archive_path(str(tmp_path / "other-jdk")) != archive
+    assert java.archive_path(str(tmp_path / "other-jdk")) != archive
 
 
 @pytest.mark.parametrize("exit_code", [0, 1])

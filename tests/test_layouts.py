@@ -334,7 +334,7 @@ def test_stream_objects_with_the_old_system_names(spark):
 
 
 def test_the_replay_skips_headers_in_any_words_as_the_extract_does(tmp_path):
-    from cafe_etl import replay
+    from cafe_etl.devtools import replay
 
     row = "8/8/2023 9:00,Leeds,Jo Bloggs,Latte - 2.45,2.45,CASH,"
     write_raw(

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 from cafe_etl import lake as lake_module
-from cafe_etl.runtime import UsageError
+from cafe_etl.errors import UsageError
 from conftest import write_raw
 from helpers import lake_rows, run_nightly
 

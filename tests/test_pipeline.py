@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import psycopg
 import pytest
+from cafe_etl import processing
 from cafe_etl.warehouse import sql
 from cafe_etl.warehouse.postgres import PostgresWarehouse
 from corpus import CARDS, EXPECTED, NAMES, write_corpus
@@ -106,10 +107,9 @@ def test_no_personal_data_in_lake_quarantine_or_warehouse(spark, corpus, warehou
 def test_rerun_changes_nothing_even_with_several_lake_files_a_day(
     spark, corpus, warehouse_url, monkeypatch
 ):
-    from cafe_etl import pipeline
 
     # One lake file per valid row read: each day's partition holds several files.
-    monkeypatch.setattr(pipeline, "ROWS_PER_LAKE_FILE", 1)
+    monkeypatch.setattr(processing, "ROWS_PER_LAKE_FILE", 1)
     raw, lake = corpus
     first = run(spark, raw, lake, warehouse_url)  # into empty facts: rebuilds their indexes
     before, files_before = warehouse_dump(warehouse_url), lake_files(lake)
@@ -163,16 +163,16 @@ def test_crash_during_load_leaves_warehouse_as_it_was(spark, corpus, warehouse_u
 def test_counts_not_conserved_stops_the_run_before_the_lake_and_warehouse(
     spark, corpus, warehouse_url, monkeypatch
 ):
-    from cafe_etl import pipeline
+    from cafe_etl import errors, processing
 
-    counts = pipeline.Processed.counts
+    counts = processing.Processed.counts
 
     def one_row_lost(self, rows_read, unreadable):
         return {**counts(self, rows_read, unreadable), "transactions": EXPECTED["transactions"] - 1}
 
-    monkeypatch.setattr(pipeline.Processed, "counts", one_row_lost)
+    monkeypatch.setattr(processing.Processed, "counts", one_row_lost)
     raw, lake = corpus
-    with pytest.raises(pipeline.CountsNotConserved, match="rows_read 16 != transactions 5"):
+    with pytest.raises(errors.CountsNotConserved, match="rows_read 16 != transactions 5"):
         run(spark, raw, lake, warehouse_url)
     assert lake_files(lake) == []
     assert all(rows == [] for rows in warehouse_dump(warehouse_url).values())
@@ -181,7 +181,8 @@ def test_counts_not_conserved_stops_the_run_before_the_lake_and_warehouse(
 
 
 def test_second_run_refuses_while_one_holds_the_warehouse(spark, corpus, warehouse_url):
-    from cafe_etl.warehouse.postgres import RUN_LOCK_KEY, ConcurrentRunError
+    from cafe_etl.errors import ConcurrentRunError
+    from cafe_etl.warehouse.postgres import RUN_LOCK_KEY
 
     raw, lake = corpus
     run(spark, raw, lake, warehouse_url)

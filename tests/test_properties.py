@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from decimal import Decimal
 
-from cafe_etl import pipeline, raw, transform
+from cafe_etl import processing, raw, transform
 from conftest import write_raw
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -135,7 +135,7 @@ def test_random_files_conserve_counts_and_leak_nothing(
     write_raw(root, "2021/03/01/Leeds_01-03-2021_18-00-00.csv", data)
 
     extracted = raw.extract(spark, raw.list_raw_files(spark, str(root), "all"))
-    processed = pipeline.process_rows(spark, extracted.rows, "prop-salt")
+    processed = processing.process_rows(spark, extracted.rows, "prop-salt")
     try:
         counts = processed.counts(extracted.data_rows, extracted.unreadable_keys)
         if extracted.unreadable_keys:  # mostly undecodable: the file is one quarantine record

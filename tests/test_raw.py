@@ -7,7 +7,7 @@ import os
 
 import pytest
 from cafe_etl import raw
-from cafe_etl.runtime import UsageError
+from cafe_etl.errors import UsageError
 from conftest import write_raw
 
 HEADER_2020 = "timestamp,branch,customer_name,basket,total,payment_method,card_number"

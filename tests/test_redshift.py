@@ -13,9 +13,9 @@ import boto3
 import pytest
 import sqlglot
 from botocore.stub import ANY, Stubber
-from cafe_etl.runtime import UsageError
+from cafe_etl.errors import RedshiftLoadError, UsageError
 from cafe_etl.warehouse import open_warehouse, sql
-from cafe_etl.warehouse.redshift import RedshiftLoadError, RedshiftWarehouse, parse_url
+from cafe_etl.warehouse.redshift import RedshiftWarehouse, parse_url
 from moto import mock_aws
 
 ROLE = "arn:aws:iam::123456789012:role/cafe-redshift-copy"

@@ -12,7 +12,8 @@ import datetime as dt
 import psycopg
 import pytest
 from cafe_etl import pipeline, reference, transform
-from cafe_etl.runtime import Runtime, UsageError
+from cafe_etl.errors import UsageError
+from cafe_etl.runtime import Runtime
 from cafe_etl.warehouse import sql
 from cafe_etl.warehouse.postgres import PostgresWarehouse
 from chispa import assert_column_equality, assert_df_equality

@@ -11,8 +11,9 @@ import sys
 
 import psycopg
 import pytest
-from cafe_etl import generate, jobs, replay, stream
-from cafe_etl.runtime import UsageError
+from cafe_etl import jobs, stream
+from cafe_etl.devtools import generate, replay
+from cafe_etl.errors import UsageError
 from cafe_etl.schema import HEADER_ALIASES
 from cafe_etl.warehouse.postgres import PostgresWarehouse
 from conftest import REPO, TEST_SALT, new_database
@@ -59,12 +60,12 @@ def kinesis():
 def stream_name(kinesis, request):
     # Kinesis stream names: letters, digits, "_", "." and "-".
     name = "t-" + re.sub(r"[^A-Za-z0-9_.-]", "-", request.node.name[-40:])
-    replay.create_stream(replay._client(kinesis), name, 2)
+    replay.create_stream(replay.kinesis_client(kinesis), name, 2)
     return name
 
 
 def put(kinesis, name, records):
-    client = replay._client(kinesis)
+    client = replay.kinesis_client(kinesis)
     for i in range(0, len(records), 500):
         chunk = records[i : i + 500]
         client.put_records(
@@ -86,7 +87,7 @@ def consume(spark, kinesis, name, lake, url, checkpoint, batch_cls=stream.MicroB
     batch = batch_cls(spark, "stream-test", name, str(lake), url, TEST_SALT)
     driver = stream.LocalKinesisDriver(
         spark=spark,
-        client=replay._client(kinesis),
+        client=replay.kinesis_client(kinesis),
         stream_name=name,
         batch=batch,
         checkpoint=stream.Checkpoint(spark, str(checkpoint)),
@@ -341,8 +342,8 @@ def test_stream_script_declares_the_library_arguments():
     from test_jobs import script_constants
 
     constants = script_constants(REPO / "glue_jobs" / "kinesis_stream.py")
-    assert constants["REQUIRED_ARGS"] == jobs.STREAM_REQUIRED_ARGS
-    assert constants["OPTIONAL_ARGS"] == jobs.STREAM_OPTIONAL_ARGS
+    assert constants["REQUIRED_ARGS"] == jobs.STREAM.required
+    assert constants["OPTIONAL_ARGS"] == jobs.STREAM.optional
 
 
 def test_glue_source_options_come_from_the_arguments():

@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 from decimal import Decimal
 
-from cafe_etl import transform
+from cafe_etl import processing, transform
 from cafe_etl.raw import RAW_ROW_SCHEMA
 from cafe_etl.schema import ROW_REASONS
 from chispa import assert_column_equality, assert_df_equality
@@ -325,8 +325,8 @@ def test_item_lookup_falls_back_to_parsing_item_by_item_past_its_limit(spark, mo
         [("t1", DAY, "Latte - 2.00, Large Mocha - 2.60")],
         "transaction_id string, sale_date date, basket string",
     )
-    with pipeline.item_lookup(unique) as catalog:
+    with processing.item_lookup(unique) as catalog:
         assert catalog is not None and catalog.count() == 2
     monkeypatch.setattr(pipeline, "MAX_CATALOG_ITEMS", 1)
-    with pipeline.item_lookup(unique) as catalog:
+    with processing.item_lookup(unique) as catalog:
         assert catalog is None

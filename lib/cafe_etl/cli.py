@@ -13,7 +13,11 @@ import csv
 import sys
 from collections.abc import Sequence
 
-from cafe_etl.runtime import UsageError
+from cafe_etl.errors import UsageError
+
+# Each subcommand imports its own tools when it is chosen (ruff's PLC0415 is off here):
+# `cafe-etl query` or `--help` need no Spark, moto or DuckDB, and a wheel without the
+# dev tools still answers the subcommands it has.
 
 DEFAULT_JOB_NAME = "cafe-etl-nightly-local"
 
@@ -28,16 +32,16 @@ def _stream(argv: Sequence[str]) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from cafe_etl import replay
+    from cafe_etl.devtools import replay
 
     replay.run_replay(args)
     return 0
 
 
 def _stream_demo(args: argparse.Namespace) -> int:
-    from cafe_etl import replay
+    from cafe_etl.devtools import stream_demo
 
-    replay.run_demo(args)
+    stream_demo.run_demo(args)
     return 0
 
 
@@ -51,7 +55,7 @@ def _batch(argv: Sequence[str]) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from cafe_etl import generate
+    from cafe_etl.devtools import generate
 
     generate.run(args)
     return 0
@@ -108,7 +112,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from cafe_etl import bench
+    from cafe_etl.devtools import bench
 
     bench.run(args)
     return 0
@@ -141,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="write a sample raw dataset in the S3 key layout")
-    from cafe_etl import generate
+    from cafe_etl.devtools import generate
 
     generate.add_arguments(gen)
     gen.set_defaults(func=_generate)
@@ -157,13 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the streaming job locally (same options as glue_jobs/kinesis_stream.py)",
         add_help=False,
     )
-    from cafe_etl import replay
+    from cafe_etl.devtools import replay, stream_demo
 
     replay_parser = sub.add_parser("replay", help="send raw rows to a Kinesis stream")
     replay.add_replay_arguments(replay_parser)
     replay_parser.set_defaults(func=_replay)
     demo = sub.add_parser("stream-demo", help="moto Kinesis + replay + streaming job")
-    replay.add_demo_arguments(demo)
+    stream_demo.add_demo_arguments(demo)
     demo.set_defaults(func=_stream_demo)
 
     query = sub.add_parser("query", help="run SQL on the warehouse, print CSV with a header")
@@ -182,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.set_defaults(func=_scan_pii)
 
     bench_parser = sub.add_parser("bench", help="time the nightly job on a generated dataset")
-    from cafe_etl import bench
+    from cafe_etl.devtools import bench
 
     bench.add_arguments(bench_parser)
     bench_parser.set_defaults(func=_bench)

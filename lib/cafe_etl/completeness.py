@@ -16,10 +16,15 @@ lists the raw zone, reads the ledger, and asks `plan_run` what to do:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import boto3
+
 from cafe_etl.raw import RawFile
+
+log = logging.getLogger("cafe_etl.completeness")
 
 # Branches that sent a file on any of this many previous days are expected every day.
 MISSING_BRANCH_WINDOW_DAYS = 7
@@ -201,17 +206,11 @@ def metric_data(summary: dict, job_name: str) -> list[dict]:
 
 def publish_metrics(summary: dict, job_name: str, region: str | None = None, client=None) -> None:
     """Publish the run's completeness figures (best effort: the summary line has them too)."""
-    import logging
-
     try:
         if client is None:
-            import boto3
-
             client = boto3.client("cloudwatch", region_name=region)
         client.put_metric_data(
             Namespace=METRIC_NAMESPACE, MetricData=metric_data(summary, job_name)
         )
     except Exception as exc:  # the data is loaded; a lost metric must not fail the run
-        logging.getLogger("cafe_etl.completeness").error(
-            "could not publish the completeness metrics: %s", exc
-        )
+        log.error("could not publish the completeness metrics: %s", exc)

@@ -12,50 +12,65 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from cafe_etl.runtime import (
-    UsageError,
-    build_runtime,
-    parse_job_args,
-    setup_logging,
-    spark_conf_args,
-)
-from cafe_etl.warehouse import prestart
+from cafe_etl.errors import UsageError, scrub
+from cafe_etl.pipeline import parse_lookback, parse_today, run_batch
+from cafe_etl.raw import day_prefixes
+from cafe_etl.runtime import build_runtime, parse_job_args, setup_logging, spark_conf_args
+from cafe_etl.stream import run_stream
+from cafe_etl.warehouse import check_url, prestart
 
 log = logging.getLogger("cafe_etl.job")
 
-# The nightly job's arguments. glue_jobs/nightly_batch.py declares the same literals
-# (Terraform's wiring tests read them there); tests/test_jobs.py keeps the two equal.
-NIGHTLY_REQUIRED_ARGS = ("JOB_NAME", "raw_uri", "lake_uri", "warehouse_url")
-NIGHTLY_OPTIONAL_ARGS = {
-    "process_date": "yesterday",
-    "hash_salt_secret_id": None,
-    "hash_salt": None,
-    "redshift_copy_role_arn": None,
-    "lookback_days": "7",
-    "today": None,
-    "reference_uri": None,
-}
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A job's arguments, declared here once: its script (glue_jobs/), the Terraform
+    wiring tests and the README read them from here."""
+
+    name: str  # the script's name under glue_jobs/ and the Glue job's command
+    required: tuple[str, ...]
+    optional: Mapping[str, str | None]  # name -> default (None: absent)
 
 
-# The streaming job's arguments; glue_jobs/kinesis_stream.py declares the same literals.
-STREAM_REQUIRED_ARGS = ("JOB_NAME", "stream_name", "lake_uri", "warehouse_url", "checkpoint_uri")
-STREAM_OPTIONAL_ARGS = {
-    "window_seconds": "30",
-    "kinesis_endpoint_url": None,
-    "stop_after_idle_seconds": None,
-    "starting_position": "TRIM_HORIZON",
-    "hash_salt_secret_id": None,
-    "hash_salt": None,
-    "redshift_copy_role_arn": None,
-    "aws_region": None,
-    "stream_arn": None,
-    "reference_uri": None,
-}
+# The nightly job (Glue's glueetl command).
+NIGHTLY = JobSpec(
+    name="nightly_batch",
+    required=("JOB_NAME", "raw_uri", "lake_uri", "warehouse_url"),
+    optional={
+        "process_date": "yesterday",
+        "hash_salt_secret_id": None,
+        "hash_salt": None,
+        "redshift_copy_role_arn": None,
+        "lookback_days": "7",
+        "today": None,
+        "reference_uri": None,
+    },
+)
+
+# The streaming job (Glue's gluestreaming command).
+STREAM = JobSpec(
+    name="kinesis_stream",
+    required=("JOB_NAME", "stream_name", "lake_uri", "warehouse_url", "checkpoint_uri"),
+    optional={
+        "window_seconds": "30",
+        "kinesis_endpoint_url": None,
+        "stop_after_idle_seconds": None,
+        "starting_position": "TRIM_HORIZON",
+        "hash_salt_secret_id": None,
+        "hash_salt": None,
+        "redshift_copy_role_arn": None,
+        "aws_region": None,
+        "stream_arn": None,
+        "reference_uri": None,
+    },
+)
 
 
-NIGHTLY_SCRIPT = Path(__file__).resolve().parents[2] / "glue_jobs" / "nightly_batch.py"
+GLUE_JOBS = Path(__file__).resolve().parents[2] / "glue_jobs"
+NIGHTLY_SCRIPT = GLUE_JOBS / f"{NIGHTLY.name}.py"
 
 
 def nightly_argv(raw_uri: str, lake_uri: str, warehouse_url: str, job_name: str, salt: str):
@@ -76,13 +91,6 @@ def nightly_argv(raw_uri: str, lake_uri: str, warehouse_url: str, job_name: str,
         "--hash_salt",
         salt,
     ]
-
-
-def scrub(text: str) -> str:
-    """Mask card-number-like digit runs in a message before it is logged."""
-    from cafe_etl.scanner import CARD_PATTERN
-
-    return CARD_PATTERN.sub("[redacted]", text)
 
 
 def run_job(
@@ -123,26 +131,17 @@ def run_job(
 
 
 def check_nightly_args(args: dict) -> None:
-    from cafe_etl.pipeline import parse_lookback, parse_today
-    from cafe_etl.raw import day_prefixes
-    from cafe_etl.warehouse import check_url
-
     check_url(args["warehouse_url"])
     day_prefixes(args.get("process_date"), parse_today(args.get("today")))
     parse_lookback(args.get("lookback_days"))
 
 
 def nightly(argv: Sequence[str]) -> int:
-    from cafe_etl.pipeline import run_batch
-
-    return run_job(
-        argv, NIGHTLY_REQUIRED_ARGS, NIGHTLY_OPTIONAL_ARGS, run_batch, check_nightly_args
-    )
+    """glue_jobs/nightly_batch.py: the nightly job's command line → exit status."""
+    return run_job(argv, NIGHTLY.required, NIGHTLY.optional, run_batch, check_nightly_args)
 
 
 def check_stream_args(args: dict) -> None:
-    from cafe_etl.warehouse import check_url
-
     check_url(args["warehouse_url"])
     for name in ("window_seconds", "stop_after_idle_seconds"):
         value = args.get(name)
@@ -157,6 +156,5 @@ def check_stream_args(args: dict) -> None:
 
 
 def stream(argv: Sequence[str]) -> int:
-    from cafe_etl.stream import run_stream
-
-    return run_job(argv, STREAM_REQUIRED_ARGS, STREAM_OPTIONAL_ARGS, run_stream, check_stream_args)
+    """glue_jobs/kinesis_stream.py: the streaming job's command line → exit status."""
+    return run_job(argv, STREAM.required, STREAM.optional, run_stream, check_stream_args)

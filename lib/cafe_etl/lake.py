@@ -11,7 +11,8 @@ from urllib.parse import urlparse
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from cafe_etl.runtime import UsageError
+from cafe_etl.errors import UsageError
+from cafe_etl.io import HadoopFs, java_cause
 from cafe_etl.schema import LAKE_PARTITION_COLUMN, LAKE_RUNS
 
 log = logging.getLogger("cafe_etl.lake")
@@ -40,28 +41,16 @@ def check_writable(spark: SparkSession, lake_uri: str) -> None:
     Each call probes with its own file name: runs started together must not create and
     delete one another's probe (that failed about one probe in seven when shared).
     """
-    jvm = spark.sparkContext._jvm
-    conf = spark.sparkContext._jsc.hadoopConfiguration()
-    name = f"{LAKE_RUNS}/.write_probe-{uuid.uuid4().hex}"
-    probe = jvm.org.apache.hadoop.fs.Path(normalise_uri(lake_uri) + name)
+    probe = f"{normalise_uri(lake_uri)}{LAKE_RUNS}/.write_probe-{uuid.uuid4().hex}"
+    fs = HadoopFs(spark)
     try:
-        fs = probe.getFileSystem(conf)
-        stream = fs.create(probe, True)
-        stream.close()
-        fs.delete(probe, False)
+        fs.write_text(probe, "")
+        fs.delete(probe, recursive=False)
     except Exception as exc:  # py4j wraps the Java IOException
         raise UsageError(
-            f"cannot write to the lake at {lake_uri}: {_java_cause(exc)}. "
+            f"cannot write to the lake at {lake_uri}: {java_cause(exc)}. "
             "Check --lake_uri and the job's permissions on it."
         ) from None
-
-
-def _java_cause(exc: Exception) -> str:
-    """The Java exception's own message, not py4j's "An error occurred while calling"."""
-    java = getattr(exc, "java_exception", None)
-    text = str(java.toString()) if java is not None else str(exc).strip()
-    first = text.splitlines()[0] if text else type(exc).__name__
-    return first[:300]
 
 
 def write_table(
@@ -91,39 +80,19 @@ def remove_stale_staging(spark: SparkSession, lake_uri: str, tables: tuple[str, 
     Readers skip such hidden folders anyway; this keeps the lake tidy. Call it only while
     holding the run lock, when no other write can be under way.
     """
-    jvm = spark.sparkContext._jvm
-    conf = spark.sparkContext._jsc.hadoopConfiguration()
-    removed = 0
-    for table in tables:
-        root = jvm.org.apache.hadoop.fs.Path(table_uri(lake_uri, table))
-        fs = root.getFileSystem(conf)
-        if not fs.exists(root):
-            continue
-        for status in fs.listStatus(root):
-            name = status.getPath().getName()
-            if status.isDirectory() and (name == "_temporary" or name.startswith(".spark-staging")):
-                fs.delete(status.getPath(), True)
-                removed += 1
-    if removed:
-        log.warning("removed %d folders left by an interrupted write", removed)
-    return removed
-
-
-def arrow_filesystem(uri: str):
-    """pyarrow's (filesystem, path) for a lake URI or a local path.
-
-    Local URIs are taken as they are written: Hadoop's paths and normalise_uri leave them
-    unencoded, so a space or a '%' in a folder name is itself, which pyarrow's URI parser
-    would refuse or decode. Other schemes (s3://) go through that parser.
-    """
-    import pyarrow.fs as pafs
-
-    if uri.startswith("file:"):
-        path = uri[len("file:") :]
-        return pafs.LocalFileSystem(), path[2:] if path.startswith("//") else path
-    if urlparse(uri).scheme == "":
-        return pafs.LocalFileSystem(), os.path.abspath(uri)
-    return pafs.FileSystem.from_uri(uri)
+    fs = HadoopFs(spark)
+    stale = [
+        entry.path
+        for table in tables
+        for entry in fs.children(table_uri(lake_uri, table))
+        if not entry.is_file
+        and (entry.name == "_temporary" or entry.name.startswith(".spark-staging"))
+    ]
+    for path in stale:
+        fs.delete(path)
+    if stale:
+        log.warning("removed %d folders left by an interrupted write", len(stale))
+    return len(stale)
 
 
 def partition_paths(lake_uri: str, table: str, values: list[str]) -> list[str]:
@@ -131,22 +100,9 @@ def partition_paths(lake_uri: str, table: str, values: list[str]) -> list[str]:
     return [f"{table_uri(lake_uri, table)}{column}={v}/" for v in values]
 
 
-def write_text(spark: SparkSession, uri: str, text: str) -> None:
-    """Write a small text object through Hadoop's FileSystem (local disk or S3 alike)."""
-    jvm = spark.sparkContext._jvm
-    conf = spark.sparkContext._jsc.hadoopConfiguration()
-    path = jvm.org.apache.hadoop.fs.Path(uri)
-    fs = path.getFileSystem(conf)
-    stream = fs.create(path, True)
-    try:
-        stream.write(bytearray(text.encode("utf-8")))
-    finally:
-        stream.close()
-
-
 def write_run_summary(spark: SparkSession, lake_uri: str, summary: dict) -> str:
     uri = f"{normalise_uri(lake_uri)}{LAKE_RUNS}/{summary['run_id']}.json"
-    write_text(spark, uri, json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    HadoopFs(spark).write_text(uri, json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return uri
 
 

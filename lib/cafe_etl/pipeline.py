@@ -11,34 +11,17 @@ import datetime as dt
 import logging
 import time
 import uuid
-from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
-from cafe_etl import completeness, lake, raw, reference, transform
-from cafe_etl.runtime import Runtime, UsageError, redact_in_plans, resolve_salt
-from cafe_etl.schema import (
-    LAKE_BASKET_ITEMS,
-    LAKE_QUARANTINE,
-    LAKE_TABLES,
-    LAKE_TRANSACTIONS,
-    QUARANTINE_REASONS,
-    UNKNOWN_REGION,
-)
-from cafe_etl.warehouse import open_warehouse, sql
+from cafe_etl import completeness, lake, processing, raw, reference
+from cafe_etl.errors import UsageError
+from cafe_etl.runtime import Runtime, redact_in_plans, resolve_salt
+from cafe_etl.schema import LAKE_TABLES
+from cafe_etl.warehouse import Warehouse, open_warehouse, sql
 
 log = logging.getLogger("cafe_etl.pipeline")
-
-
-# Valid rows per lake file of a day partition (~100 MB of Parquet for transactions).
-ROWS_PER_LAKE_FILE = 3_000_000
-
-
-class CountsNotConserved(RuntimeError):
-    """rows_read != transactions + quarantined + duplicates: something lost or invented."""
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -89,9 +72,8 @@ def run_batch(runtime: Runtime, args: dict) -> dict:
         "status": "running",
     }
     # On Glue the job's max concurrent runs (1) already serialises runs; the warehouse
-    # lock covers laptops and manual runs. Loaders without one rely on Glue alone.
-    run_lock = getattr(warehouse, "run_lock", None)
-    with run_lock(runtime.job_name) if run_lock else nullcontext():
+    # lock covers laptops and manual runs.
+    with warehouse.run_lock(runtime.job_name):
         lake.remove_stale_staging(spark, lake_uri, LAKE_TABLES)
         warehouse.start_run(summary["run_id"], runtime.job_name, started_at.replace(tzinfo=None))
         try:
@@ -115,7 +97,7 @@ def run_batch(runtime: Runtime, args: dict) -> dict:
             _extract_transform_load(spark, files, salt, warehouse, summary, watch, rows, regions)
         except BaseException as exc:
             summary.update(status="failed", error=type(exc).__name__, seconds=watch.seconds)
-            _record_failure(warehouse, summary["run_id"], summary)
+            processing.record_failure(warehouse, summary["run_id"], summary)
             _write_summary(spark, lake_uri, summary)
             raise
     summary["status"] = "succeeded"
@@ -169,7 +151,7 @@ def parse_lookback(value) -> int:
     return days
 
 
-def read_ledger(warehouse, window: tuple[dt.date, dt.date]) -> dict:
+def read_ledger(warehouse: Warehouse, window: tuple[dt.date, dt.date]) -> dict:
     _, rows = warehouse.query(sql.ledger_query(window[0].isoformat(), window[1].isoformat()))
     return completeness.ledger_from_rows(rows)
 
@@ -192,7 +174,7 @@ def _extract_transform_load(
     spark: SparkSession,
     files: list[raw.RawFile],
     salt: str,
-    warehouse,
+    warehouse: Warehouse,
     summary: dict,
     watch: Stopwatch,
     ledger: list[tuple] | None = None,
@@ -206,7 +188,7 @@ def _extract_transform_load(
             cached.append(extracted.lines)
             bad_keys = extracted.unreadable_keys
         with watch.stage("transform"):
-            processed = process_rows(spark, extracted.rows, salt, regions)
+            processed = processing.process_rows(spark, extracted.rows, salt, regions)
             cached += processed.cached
         summary.update(
             files_read=len(files) - len(bad_keys),
@@ -214,9 +196,9 @@ def _extract_transform_load(
             files_empty=sum(1 for f in files if f.size == 0),
             **processed.counts(rows_read=extracted.data_rows, unreadable=bad_keys),
         )
-        check_conservation(summary)
+        processing.check_conservation(summary)
         with watch.stage("lake_write"):
-            write_lake(processed, extracted.unreadable, lake_uri, mode="overwrite")
+            processing.write_lake(processed, extracted.unreadable, lake_uri, mode="overwrite")
         days = sorted(set(processed.sale_dates) | _file_days(files))
         with watch.stage("warehouse_load"):
             summary["seconds"] = watch.seconds
@@ -236,144 +218,5 @@ def _write_summary(spark: SparkSession, lake_uri: str, summary: dict) -> None:
         log.warning("could not write the failed run's summary to the lake: %s", exc)
 
 
-@dataclass
-class Processed:
-    """Raw rows after the transforms: persisted frames and the figures of the run."""
-
-    validated: DataFrame
-    unique: DataFrame
-    by_reason: dict[str | None, int]
-    transactions: int
-    basket_items: int
-    revenue: str
-    sale_dates: list[str]
-    unknown_branches: list[str]
-    cached: list[DataFrame] = field(default_factory=list)
-
-    def counts(self, rows_read: int, unreadable: list[str]) -> dict:
-        """Summary figures; rows_read is counted upstream, independently of the transforms."""
-        quarantined = {k: v for k, v in self.by_reason.items() if k is not None}
-        if unreadable:
-            quarantined["unreadable_file"] = len(unreadable)
-        valid_rows = self.by_reason.get(None, 0)
-        return {
-            "rows_read": rows_read + len(unreadable),
-            "transactions": self.transactions,
-            "basket_items": self.basket_items,
-            "revenue": self.revenue,
-            "quarantined": sum(quarantined.values()),
-            "quarantined_by_reason": {
-                r: quarantined[r] for r in QUARANTINE_REASONS if r in quarantined
-            },
-            "duplicates": valid_rows - self.transactions,
-            "failed_files": unreadable,
-            "sale_dates": self.sale_dates,
-            "unknown_branches": self.unknown_branches,
-        }
-
-    def unpersist(self) -> None:
-        for frame in self.cached:
-            frame.unpersist()
-
-
-def process_rows(
-    spark: SparkSession, raw_rows: DataFrame, salt: str, regions: reference.Regions | None = None
-) -> Processed:
-    """Validate, de-duplicate and count raw rows (shared by the batch and stream jobs).
-
-    `regions` is the branch → region table (reference.read_regions; shipped one if None).
-
-    The validated rows and the unique transactions are persisted: the lake write and the
-    counts read them more than once. Only figures reach the driver.
-    """
-    validated = raw_rows.transform(transform.validate(salt, regions or reference.towns()))
-    validated = validated.persist(StorageLevel.MEMORY_AND_DISK_DESER)
-    by_reason = {
-        r["reason"]: r["n"]
-        for r in validated.groupBy("reason").agg(F.count(F.lit(1)).alias("n")).collect()
-    }
-    valid_rows = by_reason.get(None, 0)
-    files_per_day = 1 + valid_rows // ROWS_PER_LAKE_FILE
-    unique = transform.unique_transactions(validated, files_per_day)
-    unique = unique.persist(StorageLevel.MEMORY_AND_DISK_DESER)
-    unknown_branch = F.when(F.col("region") == UNKNOWN_REGION, F.col("branch_name"))
-    facts = unique.agg(
-        F.count(F.lit(1)).alias("transactions"),
-        F.coalesce(F.sum("item_count"), F.lit(0)).alias("basket_items"),
-        F.coalesce(F.sum("total_amount"), F.lit(0)).cast("decimal(18,2)").alias("revenue"),
-        F.array_sort(F.collect_set(F.date_format("sale_date", "yyyy-MM-dd"))).alias("days"),
-        F.array_sort(F.collect_set(unknown_branch)).alias("unknown"),
-    ).first()
-    return Processed(
-        validated=validated,
-        unique=unique,
-        by_reason=by_reason,
-        transactions=int(facts["transactions"]),
-        basket_items=int(facts["basket_items"]),
-        revenue=str(facts["revenue"]),
-        sale_dates=list(facts["days"]),
-        unknown_branches=list(facts["unknown"]),
-        cached=[validated, unique],
-    )
-
-
-def write_lake(
-    processed: Processed, bad_files: DataFrame, lake_uri: str, mode: str = "overwrite"
-) -> None:
-    """Transactions, basket items and quarantine into the lake.
-
-    `overwrite` (batch) replaces the partitions written; `append` (stream) adds files.
-    """
-    transactions = transform.transactions(processed.unique)
-    lake.write_table(transactions, lake_uri, LAKE_TRANSACTIONS, mode, clustered=True)
-    with item_lookup(processed.unique) as catalog:
-        items = transform.basket_items(processed.unique, catalog)
-        lake.write_table(items, lake_uri, LAKE_BASKET_ITEMS, mode, clustered=True)
-    quarantine = transform.quarantine(processed.validated).unionByName(
-        transform.unreadable_quarantine(bad_files)
-    )
-    # Stream records have no file day: their quarantine partition is the day they arrived.
-    quarantine = quarantine.withColumn("file_date", F.coalesce("file_date", F.current_date()))
-    lake.write_table(quarantine, lake_uri, LAKE_QUARANTINE, mode)
-
-
-# Distinct item texts up to which the parsed catalog is broadcast (a few MB at most).
-MAX_CATALOG_ITEMS = 50_000
-
-
-@contextmanager
-def item_lookup(unique: DataFrame):
-    """The parsed item catalog of `unique` when it is small enough to broadcast, else None.
-
-    Counting the catalog is one small job; past MAX_CATALOG_ITEMS (odd data: every item
-    text different) items are parsed where they stand instead, with memory that does not
-    grow with the data.
-    """
-    catalog = transform.item_catalog(unique).persist(StorageLevel.MEMORY_AND_DISK_DESER)
-    try:
-        size = catalog.count()
-        log.info("item catalog: %d distinct item texts", size)
-        yield catalog if size <= MAX_CATALOG_ITEMS else None
-    finally:
-        catalog.unpersist()
-
-
-def check_conservation(summary: dict) -> None:
-    total = summary["transactions"] + summary["quarantined"] + summary["duplicates"]
-    if summary["rows_read"] != total:
-        raise CountsNotConserved(
-            f"rows_read {summary['rows_read']} != transactions {summary['transactions']} + "
-            f"quarantined {summary['quarantined']} + duplicates {summary['duplicates']}"
-        )
-
-
 def _file_days(files: list[raw.RawFile]) -> set[str]:
-    days = (raw._day_of(raw._key_of(f.path)) for f in files)
-    return {day.isoformat() for day in days if day is not None}
-
-
-def _record_failure(warehouse, run_id: str, summary: dict) -> None:
-    try:
-        warehouse.finish_run(run_id, "failed", summary)
-    except Exception as exc:  # the original error matters more than this one
-        log.warning("could not mark run %s failed in the warehouse: %s", run_id, exc)
+    return {f.day.isoformat() for f in files if f.day is not None}

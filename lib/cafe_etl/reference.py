@@ -23,7 +23,7 @@ from importlib import resources
 from pyspark.sql import Column, SparkSession
 from pyspark.sql import functions as F
 
-from cafe_etl.runtime import UsageError
+from cafe_etl.errors import UsageError
 from cafe_etl.schema import UNKNOWN_REGION
 
 Regions = Sequence[tuple[str, str]]

@@ -21,8 +21,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-# Digit runs standing alone (not inside a hex id such as a transaction_id).
-CARD_PATTERN = re.compile(r"(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])")
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from cafe_etl.errors import CARD_PATTERN
+from cafe_etl.io import arrow_filesystem
+from cafe_etl.warehouse.postgres import connect
+
 E_NOTATION_CARD = re.compile(r"(?<![0-9A-Za-z.])\d\.\d+[eE]\+?1[2-8](?![0-9])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 # Spark names its output files itself: part-<task>-<write uuid>[-c<n>][.codec].parquet. The
@@ -122,12 +128,6 @@ class Scanner:
                 self.check(where, value)
 
     def scan_lake(self, lake_uri: str) -> None:
-        import pyarrow as pa
-        import pyarrow.fs as pafs
-        import pyarrow.parquet as pq
-
-        from cafe_etl.lake import arrow_filesystem
-
         fs, root = arrow_filesystem(lake_uri)
         for entry in fs.get_file_info(pafs.FileSelector(root, recursive=True)):
             if entry.type != pafs.FileType.File:
@@ -151,8 +151,6 @@ class Scanner:
                     self.scan_texts(f"lake {where}", _strings(handle.read().decode("utf-8")))
 
     def scan_warehouse(self, url: str) -> None:
-        from cafe_etl.warehouse.postgres import connect
-
         with connect(url) as conn:
             columns = conn.execute(
                 "SELECT table_schema, table_name, column_name FROM information_schema.columns "

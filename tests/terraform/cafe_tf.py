@@ -136,8 +136,8 @@ def accepted_arguments(command: str) -> tuple[tuple[str, ...], set[str]]:
     from cafe_etl import jobs
 
     required, optional = {
-        "glueetl": (jobs.NIGHTLY_REQUIRED_ARGS, jobs.NIGHTLY_OPTIONAL_ARGS),
-        "gluestreaming": (jobs.STREAM_REQUIRED_ARGS, jobs.STREAM_OPTIONAL_ARGS),
+        "glueetl": (jobs.NIGHTLY.required, jobs.NIGHTLY.optional),
+        "gluestreaming": (jobs.STREAM.required, jobs.STREAM.optional),
     }[command]
     return tuple(required), set(required) | set(optional)
 

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from cafe_etl.report.figures import collect
+from cafe_etl.warehouse import open_warehouse
 
 
 def _asset(name: str) -> str:
@@ -45,8 +46,6 @@ def render(figures: dict, title: str = "Cafe Connect — branch report") -> str:
 
 
 def write_report(warehouse_url: str, out: str | Path) -> Path:
-    from cafe_etl.warehouse import open_warehouse
-
     warehouse = open_warehouse(warehouse_url)
 
     def query(statement: str) -> list[tuple]:

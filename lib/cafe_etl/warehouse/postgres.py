@@ -7,22 +7,21 @@ Parquet, then MERGE into the star schema. It commits whole or not at all.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import logging
 import os
 import threading
 import time
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import contextmanager
 from urllib.parse import urlparse
 
 import psycopg
 
-from cafe_etl.runtime import UsageError
+from cafe_etl.errors import ConcurrentRunError, UsageError
 from cafe_etl.schema import LAKE_BASKET_ITEMS, LAKE_TRANSACTIONS
-from cafe_etl.warehouse import sql
+from cafe_etl.warehouse import lake_parquet, sql
 from cafe_etl.warehouse.model import (
     DIM_BRANCH,
     DIM_PRODUCT,
@@ -40,10 +39,6 @@ LOAD_LOCK_KEY = 0x0CAFE_C0DE
 RUN_LOCK_KEY = 0x0CAFE_BA7C
 _embedded_servers: dict[str, object] = {}
 _embedded_lock = threading.Lock()
-
-
-class ConcurrentRunError(UsageError):
-    """Another run holds the warehouse's run lock."""
 
 
 def embedded_dir(url: str) -> str:
@@ -68,7 +63,9 @@ def _embedded_uri(folder: str) -> str:
     if folder not in _embedded_servers:
         with warnings.catch_warnings():  # platformdirs' note about XDG_RUNTIME_DIR
             warnings.simplefilter("ignore")
-            import pgserver  # a real PostgreSQL 16 from a wheel: no root, no system install
+            # A real PostgreSQL 16 from a wheel: no root, no system install. Imported only
+            # for an embedded:// URL, under this filter.
+            import pgserver  # noqa: PLC0415 - its import warns; see above
 
         os.makedirs(os.path.dirname(folder), exist_ok=True)
         log.info("starting the embedded PostgreSQL in %s", folder)
@@ -174,7 +171,7 @@ class PostgresWarehouse:
         """
         if files is None:
             files = {
-                table: lake_files(lake_uri, table, sale_dates)
+                table: lake_parquet.lake_files(lake_uri, table, sale_dates)
                 for table in (LAKE_TRANSACTIONS, LAKE_BASKET_ITEMS)
             }
         started = time.monotonic()
@@ -198,13 +195,13 @@ class PostgresWarehouse:
                     conn,
                     sql.STG_TRANSACTION,
                     STG_TRANSACTION_COLUMNS,
-                    csv_chunks(files[LAKE_TRANSACTIONS], STG_TRANSACTION_COLUMNS),
+                    lake_parquet.csv_chunks(files[LAKE_TRANSACTIONS], STG_TRANSACTION_COLUMNS),
                 )
                 staged_i = self._copy(
                     conn,
                     sql.STG_BASKET_ITEM,
                     STG_BASKET_ITEM_COLUMNS,
-                    csv_chunks(files[LAKE_BASKET_ITEMS], STG_BASKET_ITEM_COLUMNS),
+                    lake_parquet.csv_chunks(files[LAKE_BASKET_ITEMS], STG_BASKET_ITEM_COLUMNS),
                 )
                 with conn.cursor() as cur:
                     cur.executemany(
@@ -317,63 +314,3 @@ def table_counts(conn) -> dict[str, int]:
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def lake_files(lake_uri: str, table: str, sale_dates: list[str]) -> list[str]:
-    """The Parquet files of a lake table's partitions for these days (names only)."""
-    import pyarrow.fs as pafs
-
-    from cafe_etl.lake import arrow_filesystem, partition_paths
-
-    files: list[str] = []
-    for partition in partition_paths(lake_uri, table, sale_dates):
-        fs, root = arrow_filesystem(partition)
-        for entry in fs.get_file_info(pafs.FileSelector(root, allow_not_found=True)):
-            if entry.type == pafs.FileType.File and entry.path.endswith(".parquet"):
-                files.append(partition + entry.path.rsplit("/", 1)[-1])
-    return sorted(files)
-
-
-def _partition_value(uri: str, column: str) -> str | None:
-    for part in uri.split("/"):
-        if part.startswith(column + "="):
-            return part.split("=", 1)[1]
-    return None
-
-
-def csv_chunks(files: list[str], columns: tuple[str, ...]) -> Iterator[tuple[bytes, int]]:
-    """CSV chunks of lake Parquet files, streamed batch by batch (bounded memory).
-
-    pyarrow reads the Parquet and writes the CSV in C++; nothing goes row by row here.
-    The partition column (`sale_date`), which is not inside the files, comes from the path.
-    """
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
-
-    from cafe_etl.lake import arrow_filesystem
-
-    for uri in files:
-        fs, path = arrow_filesystem(uri)
-        with fs.open_input_file(path) as handle:
-            parquet = pq.ParquetFile(handle)
-            wanted = [c for c in columns if c in parquet.schema_arrow.names]
-            for batch in parquet.iter_batches(batch_size=65_536, columns=wanted):
-                table = pa.Table.from_batches([batch])
-                arrays = []
-                for name in columns:
-                    if name in table.column_names:
-                        col = table.column(name)
-                        if pa.types.is_timestamp(col.type):
-                            col = col.cast(pa.timestamp("us"))  # naive wall-clock time
-                    else:
-                        value = _partition_value(uri, name)
-                        col = pa.repeat(pa.scalar(value, pa.string()), table.num_rows)
-                    arrays.append(col)
-                out = io.BytesIO()
-                pacsv.write_csv(
-                    pa.table(arrays, names=list(columns)),
-                    out,
-                    pacsv.WriteOptions(include_header=False),
-                )
-                yield out.getvalue(), table.num_rows

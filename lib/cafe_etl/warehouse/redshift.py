@@ -23,11 +23,14 @@ import json
 import logging
 import time
 import uuid
+from contextlib import nullcontext
 from urllib.parse import parse_qs, urlparse
 
-from cafe_etl.runtime import UsageError
+import boto3
+
+from cafe_etl.errors import RedshiftLoadError, UsageError
 from cafe_etl.schema import LAKE_BASKET_ITEMS, LAKE_TRANSACTIONS
-from cafe_etl.warehouse import sql
+from cafe_etl.warehouse import redshift_s3, sql
 from cafe_etl.warehouse.model import ETL_RUN, FACT_TRANSACTION, STG_BASKET_ITEM_COLUMNS
 
 log = logging.getLogger("cafe_etl.warehouse.redshift")
@@ -57,12 +60,6 @@ LAKE_ITEM_FILE = (
     ("unit_price", "DECIMAL(10,2)"),
 )
 DONE = ("FINISHED", "FAILED", "ABORTED")
-# Beside the lake's tables, never crawled (the lake crawler targets the table folders).
-MANIFEST_FOLDER = "_redshift_manifests"
-
-
-class RedshiftLoadError(RuntimeError):
-    """A Data API statement failed; the message names it and where to look."""
 
 
 def parse_url(url: str) -> dict:
@@ -105,8 +102,6 @@ class RedshiftWarehouse:
         self.copy_role_arn = copy_role_arn
         self.region = region
         if client is None:
-            import boto3
-
             client = boto3.client("redshift-data", region_name=region)
         self.client = client
         self._s3 = s3_client
@@ -117,8 +112,6 @@ class RedshiftWarehouse:
     def s3(self):
         """The S3 client that lists the lake and writes the COPY manifests."""
         if self._s3 is None:
-            import boto3
-
             self._s3 = boto3.client("s3", region_name=self.region)
         return self._s3
 
@@ -169,6 +162,10 @@ class RedshiftWarehouse:
         return self._wait(answer["Id"], [statement])
 
     # -- the warehouse interface ---------------------------------------------------------
+
+    def run_lock(self, job_name: str):
+        """Nothing to hold: on Glue the job's max concurrent runs (1) serialises runs."""
+        return nullcontext()
 
     def ensure_schema(self) -> None:
         self._batch(sql.schema_ddl(self.dialect))
@@ -223,9 +220,9 @@ class RedshiftWarehouse:
             raise UsageError("a redshift:// warehouse needs --redshift_copy_role_arn")
         run_id = run_id or uuid.uuid4().hex
         manifests = {
-            table: self._write_manifest(lake_uri, run_id, table, entries)
+            table: redshift_s3.write_manifest(self.s3, lake_uri, run_id, table, entries)
             for table in (LAKE_TRANSACTIONS, LAKE_BASKET_ITEMS)
-            if (entries := self._lake_objects(lake_uri, table, sale_dates, files))
+            if (entries := redshift_s3.lake_objects(self.s3, lake_uri, table, sale_dates, files))
         }
 
         def temp(name: str, columns) -> str:
@@ -276,70 +273,13 @@ class RedshiftWarehouse:
             # One COPY whatever the number of files: a night of 150 branches over a
             # 60-day backfill is 9,000 ledger rows, which as INSERT ... VALUES would pass
             # both the batch's 40 statements and the Data API's 100 KB per statement.
+            ledger_file = redshift_s3.write_ledger(self.s3, lake_uri, run_id, ledger)
             statements.append(
-                f"COPY {sql.STG_FILE} FROM '{_quote(self._write_ledger(lake_uri, run_id, ledger))}'"
+                f"COPY {sql.STG_FILE} FROM '{_quote(ledger_file)}'"
                 f" IAM_ROLE '{_quote(self.copy_role_arn)}' FORMAT AS JSON 'auto' TIMEFORMAT 'auto'"
             )
             statements += sql.ledger_statements()
         return statements
-
-    def _write_ledger(self, lake_uri: str, run_id: str, ledger: list[tuple]) -> str:
-        """The run's ledger rows as JSON lines beside its manifests, for one COPY.
-
-        COPY from JSON maps each object's field names to the table's column names
-        ("Column mapping options", docs.aws.amazon.com/redshift/latest/dg/
-        copy-parameters-column-mapping.html); a JSON null loads as NULL, and TIMEFORMAT
-        'auto' reads the ISO timestamps with fractional seconds ("Data conversion
-        parameters"). The contract tests check that the file exists where the COPY reads.
-        """
-        bucket, prefix = _split_s3(lake_uri)
-        key = f"{prefix}{MANIFEST_FOLDER}/{run_id}/{sql.STG_FILE}.json"
-        lines = (
-            json.dumps(dict(zip(sql.LEDGER_COLUMNS, row, strict=True)), default=str)
-            for row in ledger
-        )
-        self.s3.put_object(Bucket=bucket, Key=key, Body="\n".join(lines).encode("utf-8"))
-        return f"s3://{bucket}/{key}"
-
-    def _lake_objects(
-        self,
-        lake_uri: str,
-        table: str,
-        sale_dates: list[str],
-        files: dict[str, list[str]] | None,
-    ) -> list[dict]:
-        """Manifest entries of the Parquet files to load, as S3 lists them (with sizes).
-
-        COPY of Parquet through a manifest needs each file's content_length ("Using a
-        manifest to specify data files", Redshift Database Developer Guide).
-        """
-        from cafe_etl.lake import partition_paths
-
-        found: dict[str, int] = {}
-        for partition in partition_paths(lake_uri, table, sale_dates):
-            bucket, prefix = _split_s3(partition)
-            pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-            for page in pages:
-                for obj in page.get("Contents", []):
-                    if obj["Key"].endswith(".parquet"):
-                        found[f"s3://{bucket}/{obj['Key']}"] = obj["Size"]
-        if files is not None:
-            wanted = {_s3_uri(f) for f in files.get(table, [])}
-            missing = wanted - set(found)
-            if missing:
-                raise RedshiftLoadError(f"lake files to load are not on S3: {sorted(missing)[:5]}")
-            found = {uri: size for uri, size in found.items() if uri in wanted}
-        return [
-            {"url": uri, "mandatory": True, "meta": {"content_length": size}}
-            for uri, size in sorted(found.items())
-        ]
-
-    def _write_manifest(self, lake_uri: str, run_id: str, table: str, entries: list) -> str:
-        bucket, prefix = _split_s3(lake_uri)
-        key = f"{prefix}{MANIFEST_FOLDER}/{run_id}/{table}.manifest"
-        body = json.dumps({"entries": entries}, indent=1).encode("utf-8")
-        self.s3.put_object(Bucket=bucket, Key=key, Body=body)
-        return f"s3://{bucket}/{key}"
 
     def load(
         self,
@@ -383,18 +323,6 @@ class RedshiftWarehouse:
                 for record in page.get("Records", [])
             ]
         return columns, rows
-
-
-def _split_s3(uri: str) -> tuple[str, str]:
-    """s3://bucket/some/prefix/ -> (bucket, some/prefix/)."""
-    parsed = urlparse(uri)
-    return parsed.netloc, parsed.path.lstrip("/")
-
-
-def _s3_uri(uri: str) -> str:
-    """Hadoop's s3a:// and s3n:// spellings of a lake file, as s3://."""
-    bucket, key = _split_s3(uri)
-    return f"s3://{bucket}/{key}"
 
 
 def _quote(text: str) -> str:

@@ -1,6 +1,6 @@
 """moto's server for the local Kinesis stand-in, with one fix to its shard bookkeeping.
 
-    python -m cafe_etl.moto_kinesis -H 127.0.0.1 -p PORT      (what `make stream` starts)
+    python -m cafe_etl.devtools.moto_kinesis -H 127.0.0.1 -p PORT      (what `make stream` starts)
 
 moto 5.x finds a shard's last sequence number with `list(self.records.keys())[-1]`, which
 copies every key of the shard for every record put: a put costs time in proportion to
@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import sys
 
+from moto.kinesis.models import Shard
+from moto.server import main as moto_main
+
 
 def patch_moto() -> None:
-    from moto.kinesis.models import Shard
-
     def get_max_sequence_number(self) -> int:
         return next(reversed(self.records)) if self.records else 0
 
@@ -26,8 +27,6 @@ def patch_moto() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     patch_moto()
-    from moto.server import main as moto_main
-
     moto_main(sys.argv[1:] if argv is None else argv)
 
 

@@ -1,9 +1,4 @@
-"""Raw rows → transactions, basket items and quarantine. Pure DataFrame functions.
-
-Native Spark SQL functions only (higher-order functions for the basket, no Python UDFs).
-Functions that need a parameter (the salt, the region table) return the DataFrame ->
-DataFrame function, so every step composes with `DataFrame.transform`.
-"""
+"""Raw rows → validated rows, unique transactions and quarantine; and the column helpers."""
 
 from __future__ import annotations
 
@@ -36,7 +31,7 @@ _E_NOTATION = r"[0-9](\.[0-9]+)?[eE][+]?[0-9]+"
 # In a row with the wrong number of fields nobody knows which field is the name, so a field
 # survives into quarantine only if it has the shape of a non-personal field.
 _SAFE_FIELD = r"^(|[0-9/:T .-]+|£?[0-9]+(\.[0-9]+)?|(?i:cash|card)|.* - £?[0-9]+(\.[0-9]{1,2})?.*)$"
-_SEP = "\u001f"  # joins fields before hashing; never typed at a till
+SEP = "\u001f"  # joins fields before hashing; never typed at a till
 
 
 def named_fields(raw: DataFrame) -> DataFrame:
@@ -114,7 +109,7 @@ def items_total(basket: Column) -> Column:
 
 
 def salted_hash(salt: str, *cols: Column) -> Column:
-    return F.sha2(F.concat_ws(_SEP, F.lit(salt), *cols), 256)
+    return F.sha2(F.concat_ws(SEP, F.lit(salt), *cols), 256)
 
 
 def quarantine_reason(row: dict[str, Column]) -> Column:
@@ -274,105 +269,6 @@ def transactions(unique: DataFrame) -> DataFrame:
             F.col(c).alias("source_line") if c == "line_number" else F.col(c)
             for c in TRANSACTION_COLUMNS
         ]
-    )
-
-
-def product_id(name: Column, size: Column, flavour: Column) -> Column:
-    """Deterministic product key from its natural key (stable across runs and jobs)."""
-    return F.xxhash64(
-        F.concat_ws(_SEP, name, F.coalesce(size, F.lit("-")), F.coalesce(flavour, F.lit("-")))
-    )
-
-
-def product_key(name: Column, size: Column, flavour: Column) -> Column:
-    """A product's identity: product and flavour with case and surrounding spaces ignored.
-
-    `Hot Chocolate` and `Hot chocolate ` are one product (tills differ in capitals). The
-    warehouse groups dim_product by the same three parts (warehouse/sql.py).
-    """
-    return F.concat_ws(
-        _SEP,
-        F.lower(F.trim(name)),
-        F.coalesce(size, F.lit("-")),
-        F.coalesce(F.lower(F.trim(flavour)), F.lit("-")),
-    )
-
-
-def product_spellings(parsed: DataFrame) -> DataFrame:
-    """(product_key, spelling) for the items of `parsed` (a frame with a `parsed` struct).
-
-    The spelling shown for a product is the first of its trimmed (product, flavour)
-    spellings in binary (UTF-8 byte) order, capitals before small letters: `Hot
-    Chocolate` over `Hot chocolate`. Binary order is what Redshift's MIN and ORDER BY use
-    (and PostgreSQL's with COLLATE "C"), so the warehouse picks the same spelling among
-    every spelling it holds. A product spelled one way only keeps its name, hence its id.
-    """
-    p = "parsed."
-    return parsed.groupBy(
-        product_key(F.col(p + "product_name"), F.col(p + "size"), F.col(p + "flavour")).alias(
-            "product_key"
-        )
-    ).agg(
-        F.min(
-            F.struct(
-                F.trim(F.col(p + "product_name")).alias("product_name"),
-                F.trim(F.col(p + "flavour")).alias("flavour"),
-            )
-        ).alias("spelling")
-    )
-
-
-def _exploded_items(unique: DataFrame) -> DataFrame:
-    return unique.select(
-        "transaction_id", "sale_date", F.posexplode(F.split("basket", ","))
-    ).select("transaction_id", "sale_date", "pos", F.trim("col").alias("item"))
-
-
-def item_catalog(unique: DataFrame) -> DataFrame:
-    """Each distinct item text of the baskets, parsed once: (item, parsed).
-
-    A chain's menu makes few distinct texts (tens to thousands) out of millions of items,
-    so parsing the catalog and looking items up in it costs a fraction of parsing every
-    item.
-    """
-    return (
-        _exploded_items(unique)
-        .select("item")
-        .distinct()
-        .select("item", parse_item(F.col("item")).alias("parsed"))
-    )
-
-
-def basket_items(unique: DataFrame, catalog: DataFrame | None = None) -> DataFrame:
-    """One row per item of each unique transaction, line_number from 1.
-
-    With `catalog` (item_catalog of the same frame, small enough to broadcast) items are
-    looked up in it; without, each item is parsed where it stands. Both give the same rows.
-    Each product is shown under one spelling (product_spellings), looked up by its key
-    in a broadcast table of the run's products (a menu: tens to thousands of rows).
-    """
-    exploded = _exploded_items(unique)
-    if catalog is None:
-        parsed = exploded.select("*", parse_item(F.col("item")).alias("parsed"))
-    else:
-        parsed = exploded.join(F.broadcast(catalog), "item")
-    spellings = product_spellings(catalog if catalog is not None else parsed)
-    keyed = parsed.select(
-        "*",
-        product_key(
-            F.col("parsed.product_name"), F.col("parsed.size"), F.col("parsed.flavour")
-        ).alias("product_key"),
-    ).join(F.broadcast(spellings), "product_key")
-    name, flavour = F.col("spelling.product_name"), F.col("spelling.flavour")
-    return keyed.select(
-        "transaction_id",
-        (F.col("pos") + 1).cast("int").alias("line_number"),
-        product_id(name, F.col("parsed.size"), flavour).alias("product_id"),
-        name.alias("product_name"),
-        F.col("parsed.size").alias("size"),
-        flavour.alias("flavour"),
-        F.col("parsed.unit_price").alias("unit_price"),
-        "sale_date",
     )
 
 

@@ -12,6 +12,7 @@ the same files, in the same run, and prints the ratio.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import subprocess
@@ -20,6 +21,10 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
+
+from cafe_etl.devtools import generate
+from cafe_etl.devtools.replay import export_text
 from cafe_etl.jobs import nightly_argv
 
 BRANCHES, DAYS = 120, 3
@@ -45,8 +50,6 @@ class PeakMemory:
     """Samples the resident memory of a process and all its children (psutil)."""
 
     def __init__(self, pid: int, every: float = 0.2):
-        import psutil
-
         self.process = psutil.Process(pid)
         self.peak = 0
         self.every = every
@@ -54,8 +57,6 @@ class PeakMemory:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        import psutil
-
         while not self._stop.is_set():
             try:
                 procs = [self.process, *self.process.children(recursive=True)]
@@ -76,14 +77,12 @@ class PeakMemory:
 def dataset(
     work: Path, transactions: int, seed: int, branches: int = BRANCHES, days: int = DAYS
 ) -> Path:
-    from cafe_etl import generate
-
     shape = "" if (branches, days) == (BRANCHES, DAYS) else f"-{branches}x{days}"
     raw = work / f"raw-{transactions}-{seed}{shape}"
     if not (raw / ".complete").exists():
         per_file = max(1, round(transactions / (branches * days)))
         print(f"bench: generating ~{transactions:,} transactions in {raw}", file=sys.stderr)
-        generate.generate(raw, branches, days, generate.dt.date(2026, 11, 2), seed, per_file)
+        generate.generate(raw, branches, days, dt.date(2026, 11, 2), seed, per_file)
         (raw / ".complete").write_text("")
     return raw
 
@@ -96,8 +95,6 @@ def one_file(raw: Path, work: Path, gigabytes: float) -> Path:
     stage to do. The generator's planted unreadable file is left out (one NUL byte makes
     a whole file unreadable).
     """
-    from cafe_etl.replay import export_text
-
     sources = [p for p in sorted(raw.rglob("*.csv")) if export_text(p.read_bytes()) is not None]
     first_day = sources[0].relative_to(raw).parts[:3]
     out_root = work / f"{raw.name}-one-file-{gigabytes:g}gb"
@@ -138,7 +135,7 @@ def run_job(raw: Path, work: Path) -> dict:
 
 def duckdb_time(raw: Path, work: Path) -> float:
     """The same CSV → partitioned Parquet work in DuckDB: parse, split baskets, write."""
-    import duckdb
+    import duckdb  # noqa: PLC0415 - only the --compare reference needs it
 
     out = work / "duckdb-lake"
     subprocess.run(["rm", "-rf", str(out)], check=True)

@@ -25,73 +25,28 @@ import json
 import random
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+from cafe_etl.devtools.menu import (
+    BAD_ROW_SHARE,
+    BLANK_LINE_SHARE,
+    CAPITALISING_TILLS,
+    CARD_NETWORKS,
+    DUPLICATE_SHARE,
+    FIRST_NAMES,
+    HOUR_WEIGHTS,
+    LAST_NAMES,
+    MENU,
+    NEIGHBOURHOODS,
+    SPREADSHEET_HEADER,
+    SUNDAY_HOURS,
+    VARIANTS,
+)
+from cafe_etl.devtools.truth import Truth
 from cafe_etl.reference import towns
 from cafe_etl.schema import EARLY_2021, HEADER_ALIASES, LAYOUTS, RAW_FIELDS, ROW_REASONS
-
-# (product, flavours, sized, regular price in pence, large price in pence)
-MENU: tuple[tuple[str, tuple[str, ...], bool, int, int], ...] = (
-    ("Latte", (), True, 215, 245),
-    ("Flat white", (), True, 215, 245),
-    ("Cappuccino", (), True, 215, 245),
-    ("Americano", (), True, 195, 225),
-    ("Mocha", (), True, 230, 270),
-    ("Hot chocolate", (), True, 140, 170),
-    ("Chai latte", (), True, 230, 260),
-    ("Filter coffee", (), True, 150, 180),
-    ("Flavoured latte", ("Vanilla", "Caramel", "Hazelnut"), True, 255, 285),
-    ("Flavoured iced latte", ("Vanilla", "Caramel", "Hazelnut"), True, 275, 325),
-    ("Frappes", ("Coffee", "Chocolate Cookie", "Strawberries & Cream"), True, 275, 325),
-    ("Speciality Tea", ("Peppermint", "Darjeeling", "English breakfast", "Fruit"), False, 130, 0),
-    ("Smoothies", ("Berry Beautiful", "Carrot Kick", "Glowing Greens"), False, 200, 0),
-    ("Cortado", (), False, 205, 0),
-    ("Espresso", (), False, 150, 0),
-    ("Glass of milk", (), False, 70, 0),
-)
-FIRST_NAMES = (
-    "Oliver George Harry Jack Jacob Noah Charlie Muhammad Thomas Oscar William James Leo "
-    "Alfie Henry Olivia Amelia Isla Ava Emily Sophia Grace Mia Poppy Ella Lily Evie Freya "
-    "Chloe Priya Aisha Siobhan Cerys Eilidh Niamh Tomasz Chen Olu Maria Rhys Callum Fiona"
-).split()
-LAST_NAMES = (
-    "Smith Jones Taylor Brown Williams Wilson Johnson Davies Robinson Wright Thompson Evans "
-    "Walker White Roberts Green Hall Wood Jackson Clarke Patel Khan Murphy Campbell Kelly "
-    "MacDonald Hughes Edwards Lewis Morgan Singh Begum Nowak Okafor Wei Garcia Reid Byrne"
-).split()
-VARIANTS = (
-    "2020",
-    "2021",
-    "2021_fixed_width",
-    "spreadsheet",
-    "2022",
-    # A spreadsheet re-save with UK short dates (`8/8/2026 9:05`), a header in human words
-    # with leading spaces, E-notation cards, BOM and CRLF.
-    "spreadsheet_uk",
-    # The early-2021 layout (schema.LAYOUTS "early_2021"): CRLF, ISO with seconds, basket
-    # as `size,product,price` triples, payment before total, card `"<network>,<number>"`.
-    "early_2021",
-)
-SPREADSHEET_HEADER = ("time", " branch", " name", " basket", " total", " payment", " card")
-CARD_NETWORKS = ("visa", "mastercard", "americanexpress", "discover")
-# Share of transactions per opening hour (weekday), mornings and lunch busiest.
-HOUR_WEIGHTS = {7: 6, 8: 14, 9: 13, 10: 9, 11: 8, 12: 12, 13: 11, 14: 7, 15: 7, 16: 6, 17: 5}
-SUNDAY_HOURS = range(9, 16)
-BAD_ROW_SHARE = 0.01
-DUPLICATE_SHARE = 0.005
-BLANK_LINE_SHARE = 0.003
-# Branches named `<City> <Area>`, as the chain names them; each resolves through its city.
-NEIGHBOURHOODS = {
-    "London": ("Soho", "Camden", "Brixton", "Piccadilly"),
-    "Manchester": ("Ancoats",),
-    "Glasgow": ("Merchant City",),
-    "Newcastle upon Tyne": ("Jesmond",),
-    "Cardiff": ("Bay",),
-}
-# Every CAPITALISING_TILLth branch's till writes every word of a product with a capital.
-CAPITALISING_TILLS = 3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -160,100 +115,6 @@ def pick_branches(count: int, seed: int) -> list[str]:
 def capitalised(text: str) -> str:
     """A capitalising till's spelling: `Hot chocolate` → `Hot Chocolate`."""
     return " ".join(word[:1].upper() + word[1:] for word in text.split(" "))
-
-
-def displayed_products(spellings: set[tuple[str, str, str]]) -> list[list[str | None]]:
-    """The products the warehouse must show: one per product whatever its spellings.
-
-    Identity ignores case (product and flavour); the name shown is the first spelling in
-    code-point order, capitals first (the pipeline's rule, transform.product_spellings).
-    """
-    shown: dict[tuple[str, str, str], tuple[str, str]] = {}
-    for name, size, flavour in spellings:
-        key = (name.lower(), size, flavour.lower())
-        shown[key] = min(shown.get(key, (name, flavour)), (name, flavour))
-    return sorted([n, size or None, f or None] for (_, size, _), (n, f) in shown.items())
-
-
-class Truth:
-    """What the pipeline must find, from the generator's own model."""
-
-    def __init__(self) -> None:
-        self.rows = 0
-        self.valid_keys: set[bytes] = set()
-        self.duplicates = 0
-        self.reasons: Counter[str] = Counter()
-        self.items = 0
-        self.revenue = Decimal(0)
-        self.by_branch: Counter[str] = Counter()
-        self.by_date: Counter[str] = Counter()
-        self.spellings: set[tuple[str, str, str]] = set()  # (product, size, flavour) as sold
-        self.files = self.unreadable = self.empty = 0
-        # Per file: its export variant and what it must load (key -> figures).
-        self.by_file: dict[str, dict] = {}
-        self._file: dict | None = None
-
-    def start_file(self, key: str, variant: str) -> None:
-        self._file = self.by_file[key] = {
-            "variant": variant,
-            "transactions": 0,
-            "items": 0,
-            "pence": 0,
-            "quarantined": 0,
-        }
-
-    def bad(self, reason: str) -> None:
-        self.rows += 1
-        self.reasons[reason] += 1
-        if self._file is not None:
-            self._file["quarantined"] += 1
-
-    def valid(self, fields: list[str], branch: str, day: dt.date, items: list, pence: int):
-        key = hashlib.sha1("\x1f".join(f.strip() for f in fields).encode()).digest()
-        self.rows += 1
-        if key in self.valid_keys:
-            self.duplicates += 1
-            return
-        self.valid_keys.add(key)
-        if self._file is not None:
-            self._file["transactions"] += 1
-            self._file["items"] += len(items)
-            self._file["pence"] += pence
-        self.items += len(items)
-        self.spellings.update(items)
-        self.revenue += Decimal(pence) / 100
-        self.by_branch[branch] += pence
-        self.by_date[day.isoformat()] += 1
-
-    def as_json(self) -> dict:
-        return {
-            "files": self.files,
-            "files_unreadable": self.unreadable,
-            "files_empty": self.empty,
-            "rows": self.rows,
-            "valid_transactions": len(self.valid_keys),
-            "duplicates": self.duplicates,
-            "quarantined_by_reason": {r: self.reasons.get(r, 0) for r in ROW_REASONS},
-            "basket_items": self.items,
-            "revenue": str(self.revenue.quantize(Decimal("0.01"))),
-            "revenue_by_branch": {
-                b: str((Decimal(p) / 100).quantize(Decimal("0.01")))
-                for b, p in sorted(self.by_branch.items())
-            },
-            "transactions_by_date": dict(sorted(self.by_date.items())),
-            "by_file": {
-                key: {
-                    "variant": f["variant"],
-                    "transactions": f["transactions"],
-                    "basket_items": f["items"],
-                    "revenue": str((Decimal(f["pence"]) / 100).quantize(Decimal("0.01"))),
-                    "quarantined": f["quarantined"],
-                }
-                for key, f in sorted(self.by_file.items())
-            },
-            "product_spellings": len(self.spellings),
-            "products": displayed_products(self.spellings),
-        }
 
 
 def _money(pence: int) -> str:

@@ -1,0 +1,148 @@
+"""`make stream`: moto's Kinesis on loopback, the replay, and the streaming job, measured.
+
+    cafe-etl stream-demo [--branches N --per-branch N --rate R --window S]
+
+Prints the producer's and the consumer's figures (records per second, latency p50/p95)
+beside the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from cafe_etl.devtools import generate
+from cafe_etl.devtools.replay import create_stream, kinesis_client, read_raw_rows, replay
+
+
+def _wait_for(endpoint: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(endpoint + "/moto-api/", timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"moto's server did not start at {endpoint}") from None
+            time.sleep(0.2)
+
+
+def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--raw", default=".local/stream-raw")
+    parser.add_argument("--branches", type=int, default=40)
+    parser.add_argument("--per-branch", type=int, default=1500)
+    parser.add_argument("--rate", type=float, default=2200)
+    parser.add_argument("--window", type=float, default=10)
+    parser.add_argument("--lake", default=".local/lake")
+    parser.add_argument("--warehouse_url", default="embedded://.local/warehouse")
+
+
+def run_demo(args: argparse.Namespace) -> dict:
+    """moto's Kinesis on loopback, a 2-shard stream, the replay and the streaming job."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per moto request
+
+    raw = Path(args.raw)
+    if not raw.exists():
+        generate.generate(raw, args.branches, 1, dt.date(2026, 11, 9), 5, args.per_branch)
+    # moto's server in its own process, on loopback: the producer and the server do not
+    # share one interpreter's lock, so the replay rate is the producer's, not moto's.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cafe_etl.devtools.moto_kinesis",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    _wait_for(endpoint)
+    client = kinesis_client(endpoint)
+    stream = f"till-transactions-{int(time.time())}"
+    create_stream(client, stream, 2)
+    checkpoint = tempfile.mkdtemp(prefix="cafe-stream-checkpoint-")
+    script = Path(__file__).resolve().parents[3] / "glue_jobs" / "kinesis_stream.py"
+    job = subprocess.Popen(
+        [
+            sys.executable,
+            str(script),
+            "--JOB_NAME",
+            "stream-demo",
+            "--stream_name",
+            stream,
+            "--lake_uri",
+            args.lake,
+            "--warehouse_url",
+            args.warehouse_url,
+            "--checkpoint_uri",
+            checkpoint,
+            "--window_seconds",
+            str(args.window),
+            "--kinesis_endpoint_url",
+            endpoint,
+            "--stop_after_idle_seconds",
+            str(max(3 * args.window, 20)),
+            "--aws_region",
+            "eu-west-2",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
+    )
+    # The job saves its checkpoint once it is warm and reading: the tills start then, so
+    # the figures are the steady state, not the JVM's start.
+    positions = Path(checkpoint) / "positions.json"
+    deadline = time.monotonic() + 300
+    while not positions.exists():
+        if job.poll() is not None or time.monotonic() > deadline:
+            server.terminate()
+            raise SystemExit("stream-demo: the streaming job did not start")
+        time.sleep(0.2)
+    result: dict = {}
+    producer = threading.Thread(
+        target=lambda: result.update(replay(client, stream, read_raw_rows(raw), args.rate)),
+        daemon=True,
+    )
+    producer.start()
+    out, _ = job.communicate()
+    producer.join()
+    server.terminate()
+    server.wait(timeout=30)
+    if job.returncode != 0:
+        raise SystemExit(f"stream-demo: the streaming job failed (exit {job.returncode})")
+    summary = json.loads(out.strip().splitlines()[-1])
+    target_rate, target_p95 = 2000, 2 * args.window + 5
+    arriving = summary["records_per_second_arriving"]
+    # Sustained: the job works through records at least as fast as they arrive.
+    kept_up = summary["records_per_second_processing"] >= arriving
+    report = {
+        "producer": result,
+        "consumer": summary,
+        "target": {"records_per_second": target_rate, "p95_latency_max_seconds": target_p95},
+        "figures": {
+            "sustained_records_per_second": arriving if kept_up else None,
+            "latency_p95_seconds": summary["latency_p95_seconds"],
+            "throughput_met": kept_up and arriving >= target_rate,
+            "latency_met": (summary["latency_p95_seconds"] or 0) <= target_p95,
+        },
+    }
+    print(json.dumps(report, indent=2))
+    return report

@@ -1,0 +1,13 @@
+"""Files, wherever they are: S3 on Glue, a folder on a laptop.
+
+Owns the one wrapper of Hadoop's FileSystem (`HadoopFs`, reached through Spark's JVM:
+the same calls on S3A and on disk) and pyarrow's file systems for the readers that work
+without Spark (`arrow_filesystem`). No other module touches py4j's `_jvm`.
+
+Bottom layer: imports nothing of the project but `errors`.
+"""
+
+from cafe_etl.io.arrow import arrow_filesystem
+from cafe_etl.io.hadoop import FileInfo, HadoopFs, java_cause
+
+__all__ = ["FileInfo", "HadoopFs", "arrow_filesystem", "java_cause"]

@@ -1,0 +1,206 @@
+"""Read a run's raw files once: numbered data lines, each file's layout and health."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from pyspark import StorageLevel
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from cafe_etl.raw.files import RawFile, day_of, key_of
+from cafe_etl.raw.layouts import RAW_ROW_SCHEMA, parse_rows
+from cafe_etl.schema import EARLY_2021, LAYOUTS, NUMBER_LIKE
+
+BOM = "\ufeff"
+REPLACEMENT_CHAR = "\ufffd"
+
+
+@dataclass
+class Extracted:
+    """The raw files of a run, read once: rows to transform and what could not be read."""
+
+    lines: DataFrame  # the persisted scan; unpersist when the run is done
+    rows: DataFrame  # raw rows (RAW_ROW_SCHEMA) of the readable files
+    unreadable: DataFrame  # (source_file, file_date), one row per unreadable file
+    unreadable_keys: list[str]
+    data_rows: int  # data rows in the readable files (headers and blank lines excluded)
+
+
+def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
+    """Read the files once and turn their lines into raw rows with provenance.
+
+    Line numbers: the text source reads each file split in order, so within a split a
+    line's position is its monotonically_increasing_id minus the split's smallest id; the
+    lines of the file's earlier splits come from one small per-split aggregate, which also
+    gives each file's health (blank, header, binary, undecodable lines). That aggregate
+    (one row per split, no data) is the only thing collected to the driver.
+    """
+    if not files:
+        empty = spark.createDataFrame([], RAW_ROW_SCHEMA)
+        none = spark.createDataFrame([], "source_file string, file_date date")
+        return Extracted(empty, empty, none, [], 0)
+    # Per row only cheap columns: the file's path as Spark gives it, the split, an id and
+    # the text. The path's key and day are worked out once per file, on the driver.
+    # The text source hands over the file's bytes as they are; decoding them turns bytes
+    # that are not UTF-8 into U+FFFD, which the file health check counts below.
+    value = F.decode(F.col("value").cast("binary"), "UTF-8")
+    lines = (
+        spark.read.text([f.path for f in files])
+        .select(
+            F.col("_metadata.file_path").alias("path"),
+            F.col("_metadata.file_block_start").alias("block_start"),
+            F.monotonically_increasing_id().alias("row_id"),
+            F.when(value.startswith(BOM), F.substring(value, 2, 2**31 - 1))
+            .otherwise(value)
+            .alias("text"),
+        )
+        .persist(StorageLevel.MEMORY_AND_DISK_DESER)
+    )
+    flagged = lines.select("*", *_line_flags(F.col("text")))
+    splits = (
+        flagged.groupBy("path", "block_start")
+        .agg(
+            F.min("row_id").alias("first_row_id"),
+            F.count(F.lit(1)).alias("lines"),
+            F.sum(F.col("is_blank").cast("int")).alias("blank"),
+            F.max(F.col("has_nul").cast("int")).alias("has_nul"),
+            F.sum((F.col("has_bad_bytes") & ~F.col("is_blank")).cast("int")).alias("bad"),
+            F.min_by("header_layout", "row_id").alias("first_header_layout"),
+            F.sum(F.col("early_shape").cast("int")).alias("early_shaped"),
+        )
+        .collect()
+    )
+    keys = {s.path: key_of(_uri_to_path(s.path)) for s in splits}
+    health = _file_health(splits, keys, files)
+    offsets = spark.createDataFrame(
+        [
+            (
+                s.path,
+                s.block_start,
+                s.first_row_id,
+                health.lines_before[(s.path, s.block_start)],
+                keys[s.path],
+                day_of(keys[s.path]),
+                health.layouts[keys[s.path]],
+            )
+            for s in splits
+            if keys[s.path] not in health.unreadable
+        ],
+        "path string, block_start long, first_row_id long, lines_before long, "
+        "source_file string, file_date date, layout int",
+    )
+    numbered = flagged.join(F.broadcast(offsets), ["path", "block_start"]).select(
+        "source_file",
+        "file_date",
+        (F.col("lines_before") + F.col("row_id") - F.col("first_row_id") + 1).alias("line_number"),
+        "text",
+        "is_blank",
+        "header_layout",
+        "layout",
+    )
+    data = numbered.where(
+        ~F.col("is_blank") & ~((F.col("line_number") == 1) & F.col("header_layout").isNotNull())
+    )
+    unreadable = spark.createDataFrame(
+        [(k, day_of(k)) for k in health.unreadable], "source_file string, file_date date"
+    )
+    return Extracted(
+        lines=lines,
+        rows=parse_rows(data),
+        unreadable=unreadable,
+        unreadable_keys=health.unreadable,
+        data_rows=health.data_rows,
+    )
+
+
+def _line_flags(text: Column) -> list[Column]:
+    # Cheap tests first: a data row starts with a digit (its timestamp), a blank line is
+    # empty or starts with a space; the regexes run only for the other lines.
+    starts_with_digit = F.substring(text, 1, 1).between("0", "9")
+    is_blank = (
+        F.when(text == "", True).when(text.startswith(" "), F.trim(text) == "").otherwise(False)
+    )
+    # A header (it counts only on line 1): no field holds a number. Its value is the index
+    # of the layout whose header names it carries (case, spaces and quotes aside), else -1.
+    names = F.regexp_replace(F.lower(text), r'[\s"]', "")
+    known = F.lit(-1)
+    for i, layout in reversed(list(enumerate(LAYOUTS))):
+        if layout.header:
+            known = F.when(names == ",".join(layout.header), i).otherwise(known)
+    header_layout = (
+        F.when(starts_with_digit | is_blank, None)
+        .when(text.rlike(NUMBER_LIKE), None)
+        .otherwise(known)
+    )
+    # The early-2021 layout ends every row with its card field: `"<network>,<number>"` or
+    # `None`; no other layout ends a row with a quote or a word.
+    tail = F.rtrim(text)
+    return [
+        is_blank.alias("is_blank"),
+        header_layout.cast("int").alias("header_layout"),
+        (tail.endswith('"') | tail.endswith("None")).alias("early_shape"),
+        text.contains("\u0000").alias("has_nul"),
+        text.contains(REPLACEMENT_CHAR).alias("has_bad_bytes"),
+    ]
+
+
+@dataclass
+class _Health:
+    lines_before: dict[tuple[str, int], int]
+    unreadable: list[str]
+    data_rows: int
+    layouts: dict[str, int]  # file key -> index in schema.LAYOUTS
+
+
+def _file_health(splits: list, keys: dict[str, str], files: list[RawFile]) -> _Health:
+    """Per file, from its splits: line offsets, data rows, and whether it is text at all.
+
+    A file is unreadable when it holds NUL bytes (binary), when most of its non-blank
+    lines are not valid UTF-8 (not a till export with a few bad rows), or when it has
+    bytes on storage but Spark read no line from it (corrupt, vanished, permission
+    denied: Spark skips such files under ignoreCorruptFiles).
+    """
+    by_file: dict[str, list] = {}
+    for split in splits:
+        by_file.setdefault(keys[split.path], []).append(split)
+    lines_before: dict[tuple[str, int], int] = {}
+    unreadable: list[str] = []
+    data_rows = 0
+    layouts: dict[str, int] = {}
+    for key, parts in by_file.items():
+        parts.sort(key=lambda p: p.block_start)
+        seen = 0
+        for part in parts:
+            lines_before[(part.path, part.block_start)] = seen
+            seen += part.lines
+        non_blank = sum(p.lines - p.blank for p in parts)
+        bad = sum(p.bad for p in parts)
+        if any(p.has_nul for p in parts) or bad * 2 > non_blank:
+            unreadable.append(key)
+            continue
+        header_layout = parts[0].first_header_layout
+        header = 0 if header_layout is None else 1
+        data_rows += non_blank - header
+        layouts[key] = _layout_of(header_layout, sum(p.early_shaped for p in parts), non_blank)
+    for f in files:
+        key = key_of(f.path)
+        if key not in by_file and f.size > 0:
+            unreadable.append(key)
+    return _Health(lines_before, sorted(unreadable), data_rows, layouts)
+
+
+def _layout_of(header_layout: int | None, early_shaped: int, non_blank: int) -> int:
+    """A file's layout, from the file as a whole: its header names if they are a layout's,
+    else its body's shape (most of its lines end the early-2021 way), else the default.
+    One file, one layout: a broken row is a broken row of its file's layout.
+    """
+    if header_layout is not None and header_layout >= 0:
+        return header_layout
+    return EARLY_2021 if early_shaped * 2 > non_blank else 0
+
+
+def _uri_to_path(uri: str) -> str:
+    """_metadata.file_path is a URI (`Milton%20Keynes_…`); keys are plain text."""
+    return unquote(uri)

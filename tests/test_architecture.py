@@ -1,0 +1,89 @@
+"""The library's layers hold: import-linter's contracts, ruff's rules, sizes, one home each.
+
+The contracts are declared in pyproject.toml ([tool.importlinter]); `make lint` runs the
+same check.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cafe_etl import jobs
+
+REPO = Path(__file__).resolve().parent.parent
+LIB = REPO / "lib" / "cafe_etl"
+BIN = Path(sys.executable).parent
+
+
+def test_import_linter_contracts_are_kept():
+    done = subprocess.run(
+        [str(BIN / "lint-imports"), "--no-cache"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    print(done.stdout[-1500:])
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "3 kept, 0 broken" in done.stdout
+
+
+def test_ruff_finds_no_private_access_and_no_hidden_import():
+    done = subprocess.run(
+        [str(BIN / "ruff"), "check", "--select", "SLF001,PLC0415", "lib", "glue_jobs"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_no_library_module_is_over_350_lines():
+    sizes = {
+        str(p.relative_to(LIB)): len(p.read_text().splitlines()) for p in LIB.rglob("*.py")
+    }
+    assert len(sizes) > 40  # the walk found the library
+    assert {name: n for name, n in sizes.items() if n > 350} == {}
+
+
+def _calls_to(attr: str) -> list[str]:
+    """Library modules that call `<something>.<attr>(`, by name."""
+    found = []
+    for path in LIB.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == attr:
+                found.append(str(path.relative_to(LIB)))
+                break
+    return sorted(found)
+
+
+@pytest.mark.parametrize("attr", ["_jvm", "_jsc", "getFileSystem"])
+def test_hadoop_file_system_calls_live_in_io_only(attr):
+    assert _calls_to(attr) == ["io/hadoop.py"]
+
+
+@pytest.mark.parametrize("spec", [jobs.NIGHTLY, jobs.STREAM], ids=lambda s: s.name)
+def test_job_scripts_declare_no_argument_and_call_their_jobs_entry(spec):
+    path = REPO / "glue_jobs" / f"{spec.name}.py"
+    tree = ast.parse(path.read_text())
+    imports = [
+        (node.module, [a.name for a in node.names])
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom)
+    ]
+    entry = "nightly" if spec is jobs.NIGHTLY else "stream"
+    assert imports == [("cafe_etl.jobs", [entry])]
+    literals = {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
+    declared = set(spec.required) | set(spec.optional)
+    assert declared & literals == set(), "arguments belong in cafe_etl.jobs"
+    assert not any(isinstance(n, ast.Assign) for n in tree.body)
