@@ -39,8 +39,10 @@ def ensure_base_archive(java_home: str) -> str | None:
     base = base_archive(java_home)
     if base.is_file():
         return None
-    if not os.access(base.parent, os.W_OK):
-        return f"the JDK at {java_home} has no base archive ({base}) and its folder is read-only"
+    if not (base.parent.is_dir() and os.access(base.parent, os.W_OK)):
+        return (
+            f"the JDK at {java_home} has no base archive ({base}), and its folder cannot be written"
+        )
     done = subprocess.run(
         [os.path.join(java_home, "bin", "java"), "-Xshare:dump"],
         capture_output=True,

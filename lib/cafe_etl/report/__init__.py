@@ -3,6 +3,9 @@
 One self-contained HTML file (opens offline, no server): a region and a branch selector
 over every branch's figures, embedded once as compact JSON (`figures.collect`), drawn by a
 small inline script (`charts.js`, `report.js`) as SVG. Each chart has its figures in a table.
+
+Reads the warehouse's views only (through warehouse.Warehouse.query); may import
+warehouse and schema, and nothing of the jobs.
 """
 
 from __future__ import annotations
