@@ -9,9 +9,11 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+import setuptools
 from cafe_etl import jobs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,9 +46,7 @@ def test_ruff_finds_no_private_access_and_no_hidden_import():
 
 
 def test_no_library_module_is_over_350_lines():
-    sizes = {
-        str(p.relative_to(LIB)): len(p.read_text().splitlines()) for p in LIB.rglob("*.py")
-    }
+    sizes = {str(p.relative_to(LIB)): len(p.read_text().splitlines()) for p in LIB.rglob("*.py")}
     assert len(sizes) > 40  # the walk found the library
     assert {name: n for name, n in sizes.items() if n > 350} == {}
 
@@ -87,3 +87,14 @@ def test_job_scripts_declare_no_argument_and_call_their_jobs_entry(spec):
     declared = set(spec.required) | set(spec.optional)
     assert declared & literals == set(), "arguments belong in cafe_etl.jobs"
     assert not any(isinstance(n, ast.Assign) for n in tree.body)
+
+
+def test_the_glue_wheel_leaves_the_devtools_out():
+    find = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    packages = setuptools.find_packages(
+        where=str(REPO / find["find"]["where"][0]), exclude=find["find"]["exclude"]
+    )
+    assert "cafe_etl.stream" in packages and "cafe_etl.io" in packages
+    assert [p for p in packages if "devtools" in p] == []
+    # What the wheel holds imports nothing of devtools: the layers contract above puts
+    # devtools over everything but the command line, which imports it per subcommand.
