@@ -11,7 +11,7 @@ import sys
 
 import psycopg
 import pytest
-from cafe_etl import jobs, stream
+from cafe_etl import stream
 from cafe_etl.devtools import generate, replay
 from cafe_etl.errors import UsageError
 from cafe_etl.schema import HEADER_ALIASES
@@ -335,15 +335,6 @@ def test_consumer_sigkilled_and_restarted_loses_and_doubles_nothing(
         assert conn.execute("SELECT count(*) FROM cafe.fact_basket_item").fetchone()[0] == 300
     assert len(lake_rows(lake, "transactions")) == 300
     assert len(lake_rows(lake, "basket_items")) == 300
-
-
-def test_stream_script_declares_the_library_arguments():
-    from conftest import REPO
-    from test_jobs import script_constants
-
-    constants = script_constants(REPO / "glue_jobs" / "kinesis_stream.py")
-    assert constants["REQUIRED_ARGS"] == jobs.STREAM.required
-    assert constants["OPTIONAL_ARGS"] == jobs.STREAM.optional
 
 
 def test_glue_source_options_come_from_the_arguments():

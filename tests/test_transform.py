@@ -319,14 +319,12 @@ def test_items_from_the_catalog_equal_items_parsed_one_by_one(spark):
 
 
 def test_item_lookup_falls_back_to_parsing_item_by_item_past_its_limit(spark, monkeypatch):
-    from cafe_etl import pipeline
-
     unique = spark.createDataFrame(
         [("t1", DAY, "Latte - 2.00, Large Mocha - 2.60")],
         "transaction_id string, sale_date date, basket string",
     )
     with processing.item_lookup(unique) as catalog:
         assert catalog is not None and catalog.count() == 2
-    monkeypatch.setattr(pipeline, "MAX_CATALOG_ITEMS", 1)
+    monkeypatch.setattr(processing, "MAX_CATALOG_ITEMS", 1)
     with processing.item_lookup(unique) as catalog:
         assert catalog is None
