@@ -29,7 +29,7 @@ def spark():
 def job_in_process(spark, monkeypatch, capsys):
     """The nightly job's command line (arguments, exit status, one-line errors) run by
     jobs.nightly on the shared session: what a job script does, without a JVM of its
-    own. Returns run(args) -> (exit status, stderr)."""
+    own. Returns run(args) -> (exit status, stderr); run.stdout is the last run's stdout."""
     from cafe_etl import jobs
     from cafe_etl.runtime import Runtime
 
@@ -42,7 +42,9 @@ def job_in_process(spark, monkeypatch, capsys):
 
     def run(args: list[str]) -> tuple[int, str]:
         code = jobs.nightly(["nightly_batch.py", *args])
-        return code, capsys.readouterr().err
+        captured = capsys.readouterr()
+        run.stdout = captured.out
+        return code, captured.err
 
     return run
 
