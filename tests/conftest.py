@@ -16,6 +16,17 @@ REPO = Path(__file__).resolve().parent.parent
 TEST_SALT = "test-salt-not-secret"
 
 
+# Fixtures that start a server of their own: every test using one is marked own_server,
+# so that `-m "not own_server"` deselects exactly those (pyproject.toml's markers).
+SERVER_FIXTURES = ("kinesis",)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if set(SERVER_FIXTURES) & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.own_server)
+
+
 @pytest.fixture(scope="session")
 def spark():
     from cafe_etl.runtime import local_spark

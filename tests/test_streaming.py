@@ -21,9 +21,6 @@ from helpers import lake_rows, run_nightly, warehouse_dump
 from test_crash import run_and_kill, wait_for_lock_waiter
 from test_transform import GOOD
 
-# Every test here but the last two uses moto's Kinesis server (the module's fixture).
-pytestmark = pytest.mark.own_server
-
 
 def fact_count(url: str) -> int:
     with psycopg.connect(url) as conn:
@@ -35,6 +32,7 @@ def run_statuses(url: str) -> list[str]:
         return [s for (s,) in conn.execute("SELECT status FROM cafe.etl_run ORDER BY started_at")]
 
 
+# Every test that uses this fixture is marked own_server (conftest.py).
 # moto's server listens on a port the OS picks (port=0): free by construction, never a
 # clash between helpers or runs; the tests read it back instead of assuming one.
 @pytest.fixture(scope="module")
