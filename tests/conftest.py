@@ -78,15 +78,48 @@ def warehouse_url(pg_server) -> str:
     return new_database(pg_server)
 
 
-def new_database(pg_server) -> str:
+def new_database(pg_server, template: str | None = None) -> str:
+    """A new database; with `template`, a copy of that database (PostgreSQL's CREATE
+    DATABASE ... TEMPLATE: a file copy, no SQL replayed)."""
     import psycopg
 
     # A random name, tolerated by design: it only has to differ from every other test's
     # (48 random bits), and no test reads it back except through the returned URL.
     name = "t_" + uuid.uuid4().hex[:12]
     with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
+        conn.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
     return pg_server.get_uri(name)
+
+
+CORPUS_REFERENCE_DB = "corpus_reference"
+
+
+@pytest.fixture(scope="session")
+def corpus_run(spark, pg_server, tmp_path_factory):
+    """One clean nightly run (`all`) of the hand-written corpus, for the whole session:
+    (raw, lake, warehouse URL, summary). Read it only; a test that changes the lake or
+    the warehouse takes `corpus_copy`."""
+    import psycopg
+    from corpus import write_corpus
+    from helpers import run_nightly
+
+    root = tmp_path_factory.mktemp("corpus")
+    raw = write_corpus(root / "raw")
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {CORPUS_REFERENCE_DB}")
+    url = pg_server.get_uri(CORPUS_REFERENCE_DB)
+    summary = run_nightly(spark, raw, root / "lake", url)
+    return raw, root / "lake", url, summary
+
+
+@pytest.fixture
+def corpus_copy(corpus_run, pg_server, tmp_path):
+    """The clean corpus run's own copy: (raw, lake, warehouse URL, summary), the lake
+    copied under tmp_path and the warehouse a copy of the reference database. The raw
+    files are shared: no test changes them (their versions are the ledger's)."""
+    raw, lake, _, summary = corpus_run
+    shutil.copytree(lake, tmp_path / "lake")
+    return raw, tmp_path / "lake", new_database(pg_server, CORPUS_REFERENCE_DB), summary
 
 
 def write_raw(root: Path, key: str, content: bytes | str) -> Path:

@@ -16,7 +16,6 @@ from cafe_etl.runtime import UsageError
 from cafe_etl.schema import HEADER_ALIASES
 from cafe_etl.warehouse.postgres import PostgresWarehouse
 from conftest import REPO, TEST_SALT, new_database
-from corpus import write_corpus
 from helpers import lake_rows, run_nightly, warehouse_dump
 from test_crash import run_and_kill, wait_for_lock_waiter
 from test_transform import GOOD
@@ -153,10 +152,9 @@ def test_n_records_make_n_transactions_and_malformed_are_quarantined(
 
 
 def test_same_transaction_by_file_and_stream_is_one_row(
-    spark, kinesis, stream_name, tmp_path, warehouse_url
+    spark, kinesis, stream_name, tmp_path, corpus_copy
 ):
-    raw, lake = write_corpus(tmp_path / "raw"), tmp_path / "lake"
-    run_nightly(spark, raw, lake, warehouse_url)
+    raw, lake, warehouse_url, _ = corpus_copy  # after the nightly run of the corpus
     before = warehouse_dump(warehouse_url)
     rows = list(replay.read_raw_rows(raw))
     put(kinesis, stream_name, rows)  # the whole corpus again
