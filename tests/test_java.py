@@ -18,6 +18,14 @@ from cafe_etl.devtools import class_archive
 from cafe_etl.runtime import java
 
 
+@pytest.fixture(autouse=True)
+def java_home_untouched():
+    """ensure_java sets JAVA_HOME: none of these tests may leave theirs to later JVMs."""
+    before = os.environ.get("JAVA_HOME")
+    yield
+    assert os.environ.get("JAVA_HOME") == before, "a test left its fake JAVA_HOME behind"
+
+
 def fake_jdk(root: Path, script: str) -> Path:
     """A folder shaped like a JDK whose bin/java runs `script` (sh)."""
     (root / "bin").mkdir(parents=True)
@@ -48,10 +56,11 @@ def _isolate(monkeypatch, tmp_path, java_home: Path | None, on_path: Path | None
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(on_path / "bin") if on_path else str(empty))
+    # Set first, so that monkeypatch restores the session's own JAVA_HOME (or its absence)
+    # after ensure_java has set one: a fake JDK must never outlive its test.
+    monkeypatch.setenv("JAVA_HOME", str(java_home or ""))
     if java_home is None:
-        monkeypatch.delenv("JAVA_HOME", raising=False)
-    else:
-        monkeypatch.setenv("JAVA_HOME", str(java_home))
+        monkeypatch.delenv("JAVA_HOME")
 
 
 def test_a_working_java_17_on_path_is_used(tmp_path, monkeypatch, caplog):
