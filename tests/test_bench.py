@@ -78,3 +78,5 @@ def test_bench_compare_reports_every_figure_and_ratio(tmp_path):
     assert 1 <= spark["row_stage_min_tasks"] <= spark["row_stage_max_tasks"]
     assert spark["tasks"] == sum(stage[1] for stage in spark["by_stage"])
     assert spark["driver_result_bytes"] > 0
+    assert all(stage[2] >= 1.0 or stage[3] == 0 for stage in spark["by_stage"])  # spread
+    assert 1.0 <= spark["row_stage_min_spread"] <= spark["row_stage_max_tasks"]

@@ -9,7 +9,9 @@ What they show, for a Glue job with more workers:
 - `row_stages`: the stages that read at least ROW_STAGE_SHARE of the raw input's bytes
   (from files, from a cached frame or from a shuffle), i.e. the passes over the rows. Their
   smallest task count says whether any pass ran in one task, which more workers would not
-  speed up.
+  speed up. A stage can also have many tasks of which one reads nearly everything (a
+  shuffle by day on a one-day run), so each stage's `spread` is its bytes read over its
+  largest task's: 1.0 is one task doing all the work, N is N equal tasks.
 - `driver_result_bytes`: every byte the tasks sent back to the driver (task results:
   collected aggregates, broadcast tables, write commit messages, map statuses). A step
   that gathered the rows on the driver would make it grow with the rows; it stays a few
@@ -23,6 +25,8 @@ from pathlib import Path
 
 # A stage reading less than this share of the raw bytes works on figures, not rows.
 ROW_STAGE_SHARE = 0.05
+# Below this spread one task reads more than two thirds of its stage's bytes.
+SPREAD_OF_ONE = 1.5
 
 _READ_METRICS = (
     "internal.metrics.input.bytesRead",
@@ -43,9 +47,20 @@ def _metrics(stage_info: dict) -> dict[str, int]:
     return values
 
 
+def _task_read_bytes(event: dict) -> int:
+    metrics = event.get("Task Metrics") or {}
+    shuffle = metrics.get("Shuffle Read Metrics") or {}
+    return (
+        (metrics.get("Input Metrics") or {}).get("Bytes Read", 0)
+        + shuffle.get("Local Bytes Read", 0)
+        + shuffle.get("Remote Bytes Read", 0)
+    )
+
+
 def read_stages(event_dir: Path) -> tuple[int, list[dict]]:
     """(jobs run, one dict per completed stage) from the event log files in event_dir."""
     jobs, stages = 0, []
+    largest_task: dict[int, int] = {}
     for path in sorted(p for p in event_dir.iterdir() if p.is_file()):
         with path.open() as events:
             for line in events:
@@ -53,6 +68,9 @@ def read_stages(event_dir: Path) -> tuple[int, list[dict]]:
                 kind = event.get("Event")
                 if kind == "SparkListenerJobStart":
                     jobs += 1
+                elif kind == "SparkListenerTaskEnd":
+                    stage = event["Stage ID"]
+                    largest_task[stage] = max(largest_task.get(stage, 0), _task_read_bytes(event))
                 elif kind == "SparkListenerStageCompleted":
                     info = event["Stage Info"]
                     metrics = _metrics(info)
@@ -64,8 +82,16 @@ def read_stages(event_dir: Path) -> tuple[int, list[dict]]:
                             "read_bytes": sum(metrics.get(m, 0) for m in _READ_METRICS),
                             "result_bytes": metrics.get("internal.metrics.resultSize", 0),
                             "failed": "Failure Reason" in info,
+                            "seconds": round(
+                                (info.get("Completion Time", 0) - info.get("Submission Time", 0))
+                                / 1000,
+                                1,
+                            ),
                         }
                     )
+    for stage in stages:
+        largest = largest_task.get(stage["stage"], 0)
+        stage["spread"] = round(stage["read_bytes"] / largest, 1) if largest else 0.0
     return jobs, stages
 
 
@@ -84,6 +110,10 @@ def summarise(event_dir: Path, raw_bytes: int) -> dict:
         "row_stage_max_tasks": max((s["tasks"] for s in rows), default=0),
         "row_stage_min_tasks": min((s["tasks"] for s in rows), default=0),
         "row_stages_in_one_task": [f"{s['stage']}: {s['name']}" for s in single],
+        "row_stage_min_spread": min((s["spread"] for s in rows), default=0.0),
+        "row_stages_one_task_doing_most": [
+            f"{s['stage']}: {s['name']}" for s in rows if s["spread"] < SPREAD_OF_ONE
+        ],
         "tasks": sum(s["tasks"] for s in stages),
         "driver_result_bytes": sum(s["result_bytes"] for s in stages),
         "driver_result_bytes_per_raw_byte": round(
@@ -91,7 +121,16 @@ def summarise(event_dir: Path, raw_bytes: int) -> dict:
         ),
         "failed_stages": sum(1 for s in stages if s["failed"]),
         "row_stage_share": ROW_STAGE_SHARE,
+        # stage id, tasks, spread, MB read, seconds, Spark's name for it
         "by_stage": [
-            [s["stage"], s["tasks"], round(s["read_bytes"] / 2**20, 1), s["name"]] for s in stages
+            [
+                s["stage"],
+                s["tasks"],
+                s["spread"],
+                round(s["read_bytes"] / 2**20, 1),
+                s["seconds"],
+                s["name"],
+            ]
+            for s in stages
         ],
     }
