@@ -90,15 +90,16 @@ clean:
 soak: $(STAMP)
 	HYPOTHESIS_PROFILE=soak $(PY) -m pytest tests/test_properties.py -q
 
-# make bench [TRANSACTIONS=1000000] [BRANCHES=120] [DAYS=3] [COMPARE=--compare]
+# make bench [TRANSACTIONS=1000000] [BRANCHES=120] [DAYS=3] [COMPARE=--compare] [CORES=1,2]
 # A night of the chain: make bench TRANSACTIONS=60000 BRANCHES=150 DAYS=1
-# One 2 GB raw file:     make bench ONE_FILE_GB=2 COMPARE=
+# One 2 GB raw file:     make bench ONE_FILE_GB=2 COMPARE= CORES=
 TRANSACTIONS ?= 1000000
 COMPARE ?= --compare
+CORES ?= 1,2
 ONE_FILE_GB ?=
 bench: $(STAMP)
 	$(CAFE) bench --transactions $(TRANSACTIONS) --branches $(BRANCHES) --days $(DAYS) $(COMPARE) \
-		$(if $(ONE_FILE_GB),--one_file_gb $(ONE_FILE_GB)) \
+		$(if $(CORES),--cores $(CORES)) $(if $(ONE_FILE_GB),--one_file_gb $(ONE_FILE_GB)) \
 		--out $(DATA)/bench-$(TRANSACTIONS)-$(BRANCHES)x$(DAYS)$(if $(ONE_FILE_GB),-$(ONE_FILE_GB)gb).json
 
 # make stream: moto's Kinesis on 127.0.0.1, replay at RATE records/s, the streaming job

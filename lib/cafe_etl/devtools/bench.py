@@ -4,9 +4,12 @@
 
 Generates the dataset (once per size and seed, cached under --work), runs the job script
 as Glue would start it (a fresh process: JVM start included), and prints wall time,
-per-stage seconds, rows per second and the peak memory of the job's whole process tree
-(Python driver and JVM). `--compare` also times the same CSV → Parquet work in DuckDB on
-the same files, in the same run, and prints the ratio.
+per-stage seconds, rows per second, the peak memory of the job's whole process tree
+(Python driver and JVM) and the job's Spark stage and task counts (spark_events.py).
+`--compare` also runs, in the same run on the same files, the references
+(references.py): plain PySpark and DuckDB doing the lake stages' CSV → Parquet work, and a
+bare COPY of the job's lake files; it prints the ratios. `--cores 1,2` runs the job and
+the plain-Spark reference on local[1] and local[2] and prints both speed-ups.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 
 import psutil
 
-from cafe_etl.devtools import generate
+from cafe_etl.devtools import generate, references, spark_events
 from cafe_etl.devtools.replay import export_text
 from cafe_etl.jobs import nightly_argv
 
@@ -36,7 +39,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--days", type=int, default=DAYS, help="150 branches x 1 day is a night")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", default=".local/bench", help="datasets and lakes go here")
-    parser.add_argument("--compare", action="store_true", help="also time DuckDB")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also time plain PySpark, DuckDB and a bare COPY on the same files",
+    )
+    parser.add_argument(
+        "--cores",
+        type=lambda text: sorted({int(n) for n in text.split(",") if n.strip()}),
+        default=[],
+        help="e.g. 1,2: also run the job and the plain-Spark reference on local[N] each",
+    )
     parser.add_argument(
         "--one_file_gb",
         type=float,
@@ -111,15 +124,25 @@ def one_file(raw: Path, work: Path, gigabytes: float) -> Path:
     return out_root
 
 
-def run_job(raw: Path, work: Path) -> dict:
+def run_job(raw: Path, work: Path, master: str | None = None) -> dict:
+    """Run the job script on `master` (local[N]; None: the job's own default), event log on."""
     lake = work / "lake"
     warehouse = work / "warehouse"
-    subprocess.run(["rm", "-rf", str(lake), str(warehouse)], check=True)
+    events = work / "spark-events"
+    subprocess.run(["rm", "-rf", str(lake), str(warehouse), str(events)], check=True)
+    events.mkdir(parents=True)
     argv = nightly_argv(
         str(raw), str(lake), f"embedded://{warehouse.resolve()}", "bench", "bench-salt"
     )
+    # Glue's --conf spelling, which the job also reads locally (runtime.spark_conf_args).
+    argv += [
+        "--conf",
+        f"spark.eventLog.enabled=true --conf spark.eventLog.dir={events.resolve().as_uri()}"
+        " --conf spark.eventLog.compress=false",
+    ]
+    env = {**os.environ, **({"CAFE_SPARK_MASTER": master} if master else {})}
     started = time.monotonic()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=sys.stderr, text=True)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=sys.stderr, text=True, env=env)
     with PeakMemory(proc.pid) as memory:
         out, _ = proc.communicate()
     wall = time.monotonic() - started
@@ -130,6 +153,8 @@ def run_job(raw: Path, work: Path) -> dict:
         "wall_seconds": round(wall, 2),
         "peak_memory_mb": round(memory.peak / 2**20),
         "summary": summary,
+        "events": events,
+        "warehouse": warehouse,
     }
 
 
@@ -178,42 +203,86 @@ def run(args: argparse.Namespace) -> dict:
     raw = dataset(work, args.transactions, args.seed, args.branches, args.days)
     if args.one_file_gb:
         raw = one_file(raw, work, args.one_file_gb)
-    result = run_job(raw, work)
+    master = os.environ.get("CAFE_SPARK_MASTER", "local[2]")
+    result = run_job(raw, work, master)
     s = result["summary"]
     seconds = s["seconds"]
     raw_files = list(raw.rglob("*.csv"))
+    raw_bytes = sum(p.stat().st_size for p in raw_files)
+    lake_stages = seconds["extract"] + seconds["transform"] + seconds["lake_write"]
     report = {
         "branches_x_days": f"{args.branches}x{args.days}",
         "transactions": s["transactions"],
         "rows_read": s["rows_read"],
         "raw_files": len(raw_files),
-        "raw_mb": round(sum(p.stat().st_size for p in raw_files) / 2**20, 1),
+        "raw_mb": round(raw_bytes / 2**20, 1),
         "quarantined_by_reason": s["quarantined_by_reason"],
         "duplicates": s["duplicates"],
+        "spark_master": master,
         "wall_seconds": result["wall_seconds"],
         "stages": {
-            "extract_transform": round(seconds["extract"] + seconds["transform"], 2),
+            "extract": seconds["extract"],
+            "transform": seconds["transform"],
             "lake_write": seconds["lake_write"],
             "warehouse_load": seconds["warehouse_load"],
             "other (JVM start, preflight)": round(
-                result["wall_seconds"]
-                - seconds["extract"]
-                - seconds["transform"]
-                - seconds["lake_write"]
-                - seconds["warehouse_load"],
-                2,
+                result["wall_seconds"] - lake_stages - seconds["warehouse_load"], 2
             ),
         },
+        "lake_stages_seconds": round(lake_stages, 2),
         "rows_per_second": round(s["rows_read"] / result["wall_seconds"]),
         "peak_memory_mb": result["peak_memory_mb"],
         "cpus": os.cpu_count(),
+        "spark": spark_events.summarise(result["events"], raw_bytes),
     }
     if args.compare:
-        ours = seconds["extract"] + seconds["transform"] + seconds["lake_write"]
-        report["duckdb_csv_to_parquet_seconds"] = duckdb_time(raw, work)
-        report["ours_csv_to_parquet_seconds"] = round(ours, 2)
-        report["ratio_ours_to_duckdb"] = round(ours / report["duckdb_csv_to_parquet_seconds"], 2)
+        copy = references.bare_copy_seconds(s["lake_uri"], result["warehouse"], s["sale_dates"])
+        report["bare_copy"] = copy
+        report["ratio_warehouse_load_to_bare_copy"] = ratio(
+            report["stages"]["warehouse_load"], copy["seconds"]
+        )
+        report["duckdb_seconds"] = duckdb_time(raw, work)
+        report["ratio_lake_stages_to_duckdb"] = ratio(
+            report["lake_stages_seconds"], report["duckdb_seconds"]
+        )
+    floors = {}
+    if args.compare or args.cores:
+        floors[master] = references.spark_floor(raw, work, master)
+        report["spark_floor"] = floors[master]
+        report["ratio_lake_stages_to_spark_floor"] = ratio(
+            report["lake_stages_seconds"], floors[master]["wall_seconds"]
+        )
+    if args.cores:
+        report["cores"] = by_cores(args.cores, raw, work, master, result, floors)
     print(json.dumps(report, indent=2))
     if args.out:
         Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
     return report
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    """Ratios are of the figures as reported, so the JSON can be checked against itself."""
+    return round(numerator / denominator, 2)
+
+
+def by_cores(
+    cores: list[int], raw: Path, work: Path, master: str, result: dict, floors: dict
+) -> dict:
+    """Job and plain-Spark wall times on local[N] for each N; speed-ups fewest → most."""
+    walls = {}
+    for n in cores:
+        local = f"local[{n}]"
+        job = result if local == master else run_job(raw, work, local)
+        floor = floors.get(local) or references.spark_floor(raw, work, local)
+        walls[local] = {
+            "job_wall_seconds": job["wall_seconds"],
+            "spark_floor_wall_seconds": floor["wall_seconds"],
+        }
+    fewest, most = f"local[{cores[0]}]", f"local[{cores[-1]}]"
+    return {
+        **walls,
+        "speedup_job": ratio(walls[fewest]["job_wall_seconds"], walls[most]["job_wall_seconds"]),
+        "speedup_spark_floor": ratio(
+            walls[fewest]["spark_floor_wall_seconds"], walls[most]["spark_floor_wall_seconds"]
+        ),
+    }
