@@ -118,7 +118,25 @@ def corrupt(line: str, how: str) -> str:
         return with_field(line, 5, lambda f: "CHEQUE")
     if how == "wrong_total":  # total_mismatch: the total a pound more than the items
         return with_field(line, 4, lambda f: f"{Decimal(f.strip()) + 1:.2f}")
+    if how == "no_basket":  # empty_basket (bad_item would catch it too: REASON tells apart)
+        first, last = line.index('"'), line.rindex('"')
+        return line[:first] + '""' + line[last + 1 :]
     raise ValueError(how)
+
+
+# The reason each kind must be quarantined for (schema.ROW_REASONS, first rule broken).
+# stray_quote and bad_bytes may break one rule or another depending on the row.
+REASON = {
+    "drop_field": "wrong_field_count",
+    "garbage_timestamp": "bad_timestamp",
+    "broken_price": "bad_item",
+    "extra_field": "wrong_field_count",
+    "no_branch": "missing_branch",
+    "bad_total": "bad_total",
+    "bad_payment": "bad_payment_method",
+    "wrong_total": "total_mismatch",
+    "no_basket": "empty_basket",
+}
 
 
 BAD_BYTE_MARK = "\u2603"  # stands for the byte 0xA3 (Latin-1 £) when the file is written
@@ -135,6 +153,7 @@ CORRUPTIONS = [
     "bad_total",
     "bad_payment",
     "wrong_total",
+    "no_basket",
 ]
 
 # One explicit example, run first on every run (drawn examples may miss a kind: they once
@@ -169,10 +188,11 @@ def test_random_files_conserve_counts_and_leak_nothing(
     spark, tmp_path_factory, rows, damage, repeat, header, crlf
 ):
     lines = [r[0] for r in rows]
-    damaged = {}
+    damaged, kinds = {}, {}
     for index, how in damage:
         if index < len(lines):
             damaged[index] = corrupt(lines[index], how)
+            kinds[index] = how
     assert all(damaged[i] != lines[i] for i in damaged)
     final = [damaged.get(i, line) for i, line in enumerate(lines)]
     final += [final[i] for i in repeat if i < len(final)]
@@ -211,6 +231,17 @@ def test_random_files_conserve_counts_and_leak_nothing(
             key = tuple(f.strip() for f in next(csv.reader([line])))
             expected[key] = (key[1], Decimal(pence) / 100, n_items)
         assert counts["quarantined"] == len(final) - len(good)
+        # Each damaged line (and each repeat of it) under its kind's reason: a rule removed
+        # whose rows another rule still catches (empty_basket, then bad_item) fails here.
+        copies = Counter(i for i in [*range(len(lines)), *repeat] if i in kinds)
+        known = Counter()
+        for i, n in copies.items():
+            if kinds[i] in REASON:
+                known[REASON[kinds[i]]] += n
+        by_reason = Counter(counts["quarantined_by_reason"])
+        assert by_reason & known == known, (by_reason, known)
+        unknown = sum(n for i, n in copies.items() if kinds[i] not in REASON)
+        assert sum(by_reason.values()) - sum(known.values()) == unknown
         assert counts["duplicates"] == len(good) - len(expected)
         assert counts["transactions"] == len(expected)
         out = transform.transactions(processed.unique).collect()
