@@ -27,6 +27,12 @@ SESSION_CONF: dict[str, str] = {
     # run; the extract step notices and quarantines it as unreadable.
     "spark.sql.files.ignoreCorruptFiles": "true",
     "spark.sql.files.ignoreMissingFiles": "true",
+    # The validation query is one wide projection of many CASE expressions and aliases,
+    # where inferring constraints costs the optimizer more than it saves: Spark's flag
+    # for such plans (SPARK-19846). It only infers extra IS NOT NULL filters, which no
+    # step here needs. Measured on the test corpus, a warm in-process run: 9.0 s -> 6.0 s
+    # (actions 7.0 s -> 4.6 s).
+    "spark.sql.constraintPropagation.enabled": "false",
 }
 
 
