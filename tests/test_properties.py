@@ -1,7 +1,7 @@
 """Property-based tests over extract + transforms: random valid rows and corruptions.
 
-Every example is a whole raw file of random rows, some corrupted, read by the same
-extract and transforms as the job. For every input: no exception escapes, counts are
+Every example is a night of one to three raw files of random rows, some corrupted, read
+by the same extract and transforms as the job. For every input: no exception escapes, counts are
 conserved, every valid row's figures survive exactly, and no name or card number
 reaches an output. `make soak` runs many more examples (HYPOTHESIS_PROFILE=soak).
 """
@@ -19,13 +19,14 @@ from conftest import write_raw
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-# CI: few examples and no shrinking (a failure prints its example as found; shrinking a
-# Spark-backed example can take minutes). `make soak` shrinks.
+# CI: six examples of one to three files each (about as many files as twelve one-file
+# examples, in half the Spark passes) and no shrinking (a failure prints its example as
+# found; shrinking a Spark-backed example can take minutes). `make soak` shrinks.
 # CI draws the same examples on every run (derandomize, no example database), so a green
 # or red `make test` does not depend on chance; `make soak` draws new ones each time.
 settings.register_profile(
     "ci",
-    max_examples=12,
+    max_examples=6,
     derandomize=True,
     database=None,
     deadline=None,
@@ -176,85 +177,116 @@ EXAMPLE_ROWS = [
 EXAMPLE_DAMAGE = [(i + 1, how) for i, how in enumerate(CORRUPTIONS)]
 
 
-@example(rows=EXAMPLE_ROWS, damage=EXAMPLE_DAMAGE, repeat=[0], header=False, crlf=False)
-@given(
-    rows=st.lists(valid_rows(), min_size=1, max_size=25),
-    damage=st.lists(st.tuples(st.integers(0, 24), st.sampled_from(CORRUPTIONS)), max_size=6),
-    repeat=st.lists(st.integers(0, 24), max_size=3),
-    header=st.booleans(),
-    crlf=st.booleans(),
-)
-def test_random_files_conserve_counts_and_leak_nothing(
-    spark, tmp_path_factory, rows, damage, repeat, header, crlf
-):
-    lines = [r[0] for r in rows]
-    damaged, kinds = {}, {}
-    for index, how in damage:
-        if index < len(lines):
-            damaged[index] = corrupt(lines[index], how)
-            kinds[index] = how
-    assert all(damaged[i] != lines[i] for i in damaged)
-    final = [damaged.get(i, line) for i, line in enumerate(lines)]
-    final += [final[i] for i in repeat if i < len(final)]
-    # Indexes (into rows) of the lines of the file that must load: every copy of an
-    # undamaged line, repeats included.
-    good = [i for i in range(len(lines)) if i not in damaged]
-    good += [i for i in repeat if i < len(lines) and i not in damaged]
-    eol = "\r\n" if crlf else "\n"
-    text = (
-        (
-            ("timestamp,branch,customer_name,basket,total,payment_method,card_number" + eol)
-            if header
-            else ""
-        )
-        + eol.join(final)
-        + eol
+HEADER = "timestamp,branch,customer_name,basket,total,payment_method,card_number"
+# Each example is a night of one to three till files (one Spark pass for all of them):
+# the files' keys name different branches; the rows' own branch fields are drawn freely.
+KEYS = [f"2021/03/01/{town}_01-03-2021_18-00-00.csv" for town in ("Leeds", "York", "Hull")]
+
+
+@st.composite
+def till_files(draw):
+    """(rows, damage, repeat, header, crlf) of one raw file."""
+    return (
+        draw(st.lists(valid_rows(), min_size=1, max_size=25)),
+        draw(st.lists(st.tuples(st.integers(0, 24), st.sampled_from(CORRUPTIONS)), max_size=6)),
+        draw(st.lists(st.integers(0, 24), max_size=3)),
+        draw(st.booleans()),
+        draw(st.booleans()),
     )
+
+
+class Expected:
+    """What a night of files must give, worked out from the drawn rows alone."""
+
+    def __init__(self) -> None:
+        self.rows_read = 0
+        self.quarantined = 0
+        self.good = 0  # lines that must load, repeats included
+        self.transactions: dict[tuple, tuple] = {}  # one per distinct seven trimmed fields
+        self.reasons: Counter = Counter()  # damaged lines whose kind has one certain reason
+        self.other_reasons = 0  # damaged lines whose kind may break one rule or another
+        self.unreadable = 0
+
+    def add_file(self, rows, lines, final, damaged, kinds, repeat) -> None:
+        good = [i for i in range(len(lines)) if i not in damaged]
+        good += [i for i in repeat if i < len(lines) and i not in damaged]
+        self.rows_read += len(final)
+        self.quarantined += len(final) - len(good)
+        self.good += len(good)
+        for i in good:
+            line, pence, n_items, _, _ = rows[i]
+            key = tuple(f.strip() for f in next(csv.reader([line])))
+            self.transactions[key] = (key[1], Decimal(pence) / 100, n_items)
+        # Each damaged line (and each repeat of it) under its kind's reason: a rule removed
+        # whose rows another rule still catches (empty_basket, then bad_item) fails here.
+        copies = Counter(i for i in [*range(len(lines)), *repeat] if i in kinds)
+        for i, n in copies.items():
+            if kinds[i] in REASON:
+                self.reasons[REASON[kinds[i]]] += n
+            else:
+                self.other_reasons += n
+
+    def add_unreadable(self) -> None:
+        """A mostly undecodable file is one quarantine record, whatever its lines."""
+        self.rows_read += 1
+        self.quarantined += 1
+        self.unreadable += 1
+
+
+@example(files=[(EXAMPLE_ROWS, EXAMPLE_DAMAGE, [0], False, False)])
+@given(files=st.lists(till_files(), min_size=1, max_size=3))
+def test_random_files_conserve_counts_and_leak_nothing(spark, tmp_path_factory, files):
     root = tmp_path_factory.mktemp("prop")
-    data = text.encode("utf-8").replace(BAD_BYTE_MARK.encode("utf-8"), b"\xa3")
-    write_raw(root, "2021/03/01/Leeds_01-03-2021_18-00-00.csv", data)
+    written = []
+    for key, (rows, damage, repeat, header, crlf) in zip(KEYS, files, strict=False):
+        lines = [r[0] for r in rows]
+        damaged, kinds = {}, {}
+        for index, how in damage:
+            if index < len(lines):
+                damaged[index] = corrupt(lines[index], how)
+                kinds[index] = how
+        assert all(damaged[i] != lines[i] for i in damaged)
+        final = [damaged.get(i, line) for i, line in enumerate(lines)]
+        final += [final[i] for i in repeat if i < len(final)]
+        eol = "\r\n" if crlf else "\n"
+        text = (HEADER + eol if header else "") + eol.join(final) + eol
+        data = text.encode("utf-8").replace(BAD_BYTE_MARK.encode("utf-8"), b"\xa3")
+        write_raw(root, key, data)
+        written.append((key, rows, lines, final, damaged, kinds, repeat))
 
     extracted = raw.extract(spark, raw.list_raw_files(spark, str(root), "all"))
     processed = processing.process_rows(spark, extracted.rows, "prop-salt")
     try:
+        expected = Expected()
+        for key, rows, lines, final, damaged, kinds, repeat in written:
+            if key in extracted.unreadable_keys:
+                assert sum(BAD_BYTE_MARK in line for line in final) * 2 > len(final)
+                expected.add_unreadable()
+            else:
+                expected.add_file(rows, lines, final, damaged, kinds, repeat)
         counts = processed.counts(extracted.data_rows, extracted.unreadable_keys)
-        if extracted.unreadable_keys:  # mostly undecodable: the file is one quarantine record
-            assert (counts["rows_read"], counts["quarantined"]) == (1, 1)
-            assert sum(BAD_BYTE_MARK in line for line in final) * 2 > len(final)
-            return
-        assert counts["rows_read"] == len(final)
+        assert counts["rows_read"] == expected.rows_read
         # Exactly the damaged lines are quarantined, and exactly the repeats of a valid
         # row (the same seven trimmed fields) are duplicates.
-        expected = {}  # one transaction per distinct seven trimmed fields
-        for i in good:
-            line, pence, n_items, _, _ = rows[i]
-            key = tuple(f.strip() for f in next(csv.reader([line])))
-            expected[key] = (key[1], Decimal(pence) / 100, n_items)
-        assert counts["quarantined"] == len(final) - len(good)
-        # Each damaged line (and each repeat of it) under its kind's reason: a rule removed
-        # whose rows another rule still catches (empty_basket, then bad_item) fails here.
-        copies = Counter(i for i in [*range(len(lines)), *repeat] if i in kinds)
-        known = Counter()
-        for i, n in copies.items():
-            if kinds[i] in REASON:
-                known[REASON[kinds[i]]] += n
+        assert counts["quarantined"] == expected.quarantined
         by_reason = Counter(counts["quarantined_by_reason"])
-        assert by_reason & known == known, (by_reason, known)
-        unknown = sum(n for i, n in copies.items() if kinds[i] not in REASON)
-        assert sum(by_reason.values()) - sum(known.values()) == unknown
-        assert counts["duplicates"] == len(good) - len(expected)
-        assert counts["transactions"] == len(expected)
+        assert by_reason.pop("unreadable_file", 0) == expected.unreadable
+        assert by_reason & expected.reasons == expected.reasons, (by_reason, expected.reasons)
+        assert by_reason.total() - expected.reasons.total() == expected.other_reasons
+        assert counts["duplicates"] == expected.good - len(expected.transactions)
+        assert counts["transactions"] == len(expected.transactions)
         out = transform.transactions(processed.unique).collect()
         # Every valid row survives once, with its exact figures, and nothing else does:
         # equal multisets, so a bad row let through or two rows merged both fail.
         got = Counter((r["branch_name"], r["total_amount"], r["item_count"]) for r in out)
-        assert got == Counter(expected.values())
+        assert got == Counter(expected.transactions.values())
         texts = [str(v) for r in out for v in r]
         texts += [str(v) for r in transform.quarantine(processed.validated).collect() for v in r]
         texts += [str(v) for r in transform.basket_items(processed.unique).collect() for v in r]
-        for _, _, _, name, card in rows:
-            assert not any(name in t for t in texts)
-            assert not card or not any(card in t for t in texts)
+        for _, rows, *_ in written:
+            for _, _, _, name, card in rows:
+                assert not any(name in t for t in texts)
+                assert not card or not any(card in t for t in texts)
     finally:
         processed.unpersist()
         extracted.lines.unpersist()
