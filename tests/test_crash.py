@@ -89,24 +89,19 @@ def wait_for_lock_waiter(conn: psycopg.Connection, table: str, timeout: float = 
     raise AssertionError(f"no load reached {table} within {timeout}s")
 
 
-# Two days of four towns: what the crash points need (several files and partitions per
-# table); the size proves nothing more, the SIGKILL lands by lock, not by timing.
+# Two days of four towns: enough for a run to refuse (it refuses before reading any).
 BULK = {"files": 8, "rows": 60}
 
 
 @pytest.fixture(scope="module")
-def clean_run(tmp_path_factory, pg_server, spark):
-    """One clean run into its own database: what every crash-and-rerun must equal.
+def clean_run(corpus_run):
+    """One clean run of the test corpus: what every crash-and-rerun must equal.
 
-    Built in-process on the shared session: the same pipeline with the same salt as the
-    job script (test_jobs runs the script itself end to end), without a JVM of its own.
+    The session's own (`corpus_run`, in-process on the shared session, with the job
+    script's salt): two days, several files and lake partitions per table, and an
+    unreadable and an empty file, which the crash points need.
     """
-    root = tmp_path_factory.mktemp("crash")
-    raw = write_bulk(root / "raw", **BULK)
-    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
-        conn.execute("CREATE DATABASE crash_reference")
-    url = pg_server.get_uri("crash_reference")
-    summary = run_nightly(spark, raw, root / "lake", url)
+    raw, _, url, summary = corpus_run
     return raw, warehouse_dump(url), summary
 
 
