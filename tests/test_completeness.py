@@ -70,13 +70,17 @@ def query(url: str, statement: str) -> list[tuple]:
         return conn.execute(statement).fetchall()
 
 
-def test_a_late_file_is_loaded_by_the_next_scheduled_night(
+def test_late_and_resent_files_are_loaded_by_the_next_night_and_a_quiet_night_changes_nothing(
     spark, tmp_path, warehouse_url, pg_server
 ):
+    """One branch's file arrives a day late, another's is re-sent corrected: the next
+    scheduled night processes both days (and its own) whole, and equals one run over
+    everything; the night after, with nothing new, changes nothing."""
     raw, lake = tmp_path / "raw", tmp_path / "lake"
-    for branch in ("Leeds", "York"):
-        send(raw, branch, D1)
+    leeds = send(raw, "Leeds", D1)
+    send(raw, "York", D1)
     night(spark, raw, lake, warehouse_url, today=D2)
+    assert query(warehouse_url, "SELECT count(*) FROM cafe.fact_transaction") == [(6,)]
     send(raw, "Leeds", D2)  # York's till is offline on day 2
     second = night(spark, raw, lake, warehouse_url, today=D3)
     assert second["days_processed"] == ["2026-11-02"]
@@ -84,14 +88,24 @@ def test_a_late_file_is_loaded_by_the_next_scheduled_night(
     assert second["late_files"] == [] and second["missing_branch_days"] == 1
 
     late = send(raw, "York", D2)  # uploaded late, into its own day's prefix
+    # The manager re-sends Leeds's day 1: the first sale removed, the second corrected.
+    rows = till_file("Leeds", D1).splitlines(keepends=True)
+    changed = rows[1].replace("Latte - 2.15,2.15", '"Latte - 2.15, Cortado - 2.05",4.20')
+    send(raw, "Leeds", D1, changed + rows[2])
     for branch in ("Leeds", "York"):
         send(raw, branch, D3)
     third = night(spark, raw, lake, warehouse_url, today=D3 + dt.timedelta(days=1))
-    assert third["days_processed"] == ["2026-11-02", "2026-11-03"]
+    assert third["days_processed"] == ["2026-11-01", "2026-11-02", "2026-11-03"]
     assert third["late_files"] == [late] and third["late_file_count"] == 1
-    assert third["resent_files"] == [] and third["missing_branches"] == {}
-    assert third["transactions"] == 12  # days 2 and 3, processed whole
-
+    assert third["resent_files"] == [leeds] and third["missing_branches"] == {}
+    assert third["transactions"] == 5 + 6 + 6  # the three days, processed whole
+    totals = query(
+        warehouse_url,
+        "SELECT b.branch_name, f.total_amount FROM cafe.fact_transaction f "
+        "JOIN cafe.dim_branch b USING (branch_id) WHERE f.sale_date = '2026-11-01' ORDER BY 1, 2",
+    )
+    assert [float(t) for b, t in totals if b == "Leeds"] == [2.15, 4.20]
+    assert len(lake_rows(lake, "transactions")) == 17
     assert warehouse_dump(warehouse_url) == fresh_all(spark, raw, tmp_path, pg_server)
     coverage = query(
         warehouse_url,
@@ -99,7 +113,14 @@ def test_a_late_file_is_loaded_by_the_next_scheduled_night(
         "FROM cafe.v_branch_day_coverage ORDER BY 1, 2",
     )
     assert coverage == [
-        (day, branch, region, 1, 3, int(day == D2 and branch == "York"))
+        (
+            day,
+            branch,
+            region,
+            1,
+            2 if (day, branch) == (D1, "Leeds") else 3,
+            int(day == D2 and branch == "York"),
+        )
         for day in (D1, D2, D3)
         for branch, region in (
             ("Leeds", "Yorkshire and The Humber"),
@@ -108,37 +129,10 @@ def test_a_late_file_is_loaded_by_the_next_scheduled_night(
     ]
     assert query(warehouse_url, "SELECT count(*) FROM cafe.etl_file") == [(6,)]
 
-
-def test_a_resent_file_replaces_its_rows_and_a_night_with_nothing_new_changes_nothing(
-    spark, tmp_path, warehouse_url, pg_server
-):
-    raw, lake = tmp_path / "raw", tmp_path / "lake"
-    leeds = send(raw, "Leeds", D1)
-    send(raw, "York", D1)
-    night(spark, raw, lake, warehouse_url, today=D2)
-    assert query(warehouse_url, "SELECT count(*) FROM cafe.fact_transaction") == [(6,)]
-
-    # The manager re-sends Leeds: the first sale removed, the second one corrected.
-    rows = till_file("Leeds", D1).splitlines(keepends=True)
-    changed = rows[1].replace("Latte - 2.15,2.15", '"Latte - 2.15, Cortado - 2.05",4.20')
-    send(raw, "Leeds", D1, changed + rows[2])
-    resent = night(spark, raw, lake, warehouse_url, today=D3)
-    assert resent["days_processed"] == ["2026-11-01"]
-    assert resent["resent_files"] == [leeds] and resent["late_files"] == []
-    totals = query(
-        warehouse_url,
-        "SELECT b.branch_name, f.total_amount FROM cafe.fact_transaction f "
-        "JOIN cafe.dim_branch b USING (branch_id) ORDER BY 1, 2",
-    )
-    leeds_totals = [float(t) for b, t in totals if b == "Leeds"]
-    assert leeds_totals == [2.15, 4.20]
-    assert len(lake_rows(lake, "transactions")) == 5
-    assert warehouse_dump(warehouse_url) == fresh_all(spark, raw, tmp_path, pg_server)
-
     before = warehouse_dump(warehouse_url)
     ledger = query(warehouse_url, "SELECT * FROM cafe.etl_file ORDER BY 1")
     lake_before = sorted(str(p) for p in lake.rglob("*.parquet"))
-    quiet = night(spark, raw, lake, warehouse_url, today=D3 + dt.timedelta(days=1))
+    quiet = night(spark, raw, lake, warehouse_url, today=D3 + dt.timedelta(days=2))
     assert quiet["days_processed"] == [] and quiet["files_read"] == 0
     assert quiet["late_files"] == [] and quiet["resent_files"] == []
     assert warehouse_dump(warehouse_url) == before
