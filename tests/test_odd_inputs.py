@@ -7,67 +7,73 @@ import threading
 import pytest
 from cafe_etl import lake as lake_module
 from cafe_etl.errors import UsageError
-from conftest import write_raw
+from conftest import new_database, write_raw
 from helpers import lake_rows, run_nightly
 
 KEY = "2021/03/01/Leeds_01-03-2021_18-00-00.csv"
+BIG_BASKET = "2021/03/01/Bath_01-03-2021_18-00-00.csv"
+SPACES = "2021/03/01/Milton Keynes_01-03-2021.csv"
+BLANK_LINES = "2021/03/01/Hull_01-03-2021_18-00-00.csv"
+LATIN1 = "2021/03/01/Derby_01-03-2021_18-00-00.csv"
 
 
 run = run_nightly
 
 
-def test_a_100kb_basket_loads_whole(spark, tmp_path, warehouse_url):
-    items = ["Large Latte - 2.45"] * 5100
-    basket = ", ".join(items)
+@pytest.fixture(scope="module")
+def odd_night(spark, pg_server, tmp_path_factory):
+    """One night of odd files, in folders whose names have spaces and `%`, run once:
+    (summary, lake, warehouse URL). Each test below checks its own file's part."""
+    root = tmp_path_factory.mktemp("odd")
+    raw, lake = root / "raw 100% till", root / "lake 100% ours"
+    basket = ", ".join(["Large Latte - 2.45"] * 5100)
     assert len(basket) > 100_000
     write_raw(
-        tmp_path / "raw",
-        KEY,
-        f'01/03/2021 09:00,Leeds,Big Order,"{basket}",{2.45 * 5100:.2f},CARD,4111111111111111\n',
-    )
-    summary = run(spark, tmp_path / "raw", tmp_path / "lake", warehouse_url)
-    assert (summary["transactions"], summary["basket_items"]) == (1, 5100)
-
-
-def test_folders_with_spaces_and_percent_signs_load(spark, tmp_path, warehouse_url):
-    raw, lake = tmp_path / "raw 100% till", tmp_path / "lake 100% ours"
-    write_raw(
         raw,
-        "2021/03/01/Milton Keynes_01-03-2021.csv",
-        "01/03/2021 09:00,Milton Keynes,A B,Latte - 2.00,2.00,CASH,\n",
+        BIG_BASKET,
+        f'01/03/2021 09:00,Bath,Big Order,"{basket}",{2.45 * 5100:.2f},CARD,4111111111111111\n',
     )
-    summary = run(spark, raw, lake, warehouse_url)
-    assert summary["warehouse"]["fact_basket_item"] == 1
-    assert lake_rows(lake, "transactions")[0]["source_file"] == (
-        "2021/03/01/Milton Keynes_01-03-2021.csv"
-    )
-
-
-def test_a_file_of_a_million_blank_lines_is_zero_rows(spark, tmp_path, warehouse_url):
+    write_raw(raw, SPACES, "01/03/2021 09:00,Milton Keynes,A B,Latte - 2.00,2.00,CASH,\n")
     write_raw(
-        tmp_path / "raw",
-        KEY,
-        b"\n" * 1_000_000 + b"01/03/2021 09:00,Leeds,A B,Latte - 2.00,2.00,CASH,\n",
+        raw, BLANK_LINES, b"\n" * 1_000_000 + b"01/03/2021 09:00,Hull,A B,Latte - 2.00,2.00,CASH,\n"
     )
-    summary = run(spark, tmp_path / "raw", tmp_path / "lake", warehouse_url)
-    assert (summary["rows_read"], summary["transactions"], summary["quarantined"]) == (1, 1, 0)
-    row = lake_rows(tmp_path / "lake", "transactions")[0]
-    assert row["source_line"] == 1_000_001
-
-
-def test_latin1_export_is_quarantined_whole_with_a_reason(spark, tmp_path, warehouse_url):
     text = "".join(
-        f"01/03/2021 09:{i:02d},Leeds,José Núñez,Latte - £2.00,£2.00,CASH,\n" for i in range(20)
+        f"01/03/2021 09:{i:02d},Derby,José Núñez,Latte - £2.00,£2.00,CASH,\n" for i in range(20)
     )
-    write_raw(tmp_path / "raw", KEY, text.encode("latin-1"))
-    write_raw(
-        tmp_path / "raw",
-        "2021/03/01/York_01-03-2021_18-00-00.csv",
-        "01/03/2021 09:00,York,A B,Latte - 2.00,2.00,CASH,\n",
-    )
-    summary = run(spark, tmp_path / "raw", tmp_path / "lake", warehouse_url)
+    write_raw(raw, LATIN1, text.encode("latin-1"))
+    url = new_database(pg_server)
+    return run(spark, raw, lake, url), lake, url
+
+
+def lake_row_of(lake, key: str) -> dict:
+    (row,) = [r for r in lake_rows(lake, "transactions") if r["source_file"] == key]
+    return row
+
+
+def test_a_100kb_basket_loads_whole(odd_night):
+    summary, lake, _ = odd_night
+    assert lake_row_of(lake, BIG_BASKET)["item_count"] == 5100
+    assert summary["basket_items"] == 5100 + 2  # and one item from each other good file
+
+
+def test_folders_with_spaces_and_percent_signs_load(odd_night):
+    summary, lake, _ = odd_night
+    assert summary["warehouse"]["fact_basket_item"] == 5100 + 2
+    assert lake_row_of(lake, SPACES)["branch_name"] == "Milton Keynes"
+
+
+def test_a_file_of_a_million_blank_lines_is_zero_rows(odd_night):
+    summary, lake, _ = odd_night
+    # Four files, one row each (the Latin-1 file counts as one unreadable record): the
+    # blank lines are no rows.
+    assert (summary["rows_read"], summary["transactions"], summary["quarantined"]) == (4, 3, 1)
+    assert lake_row_of(lake, BLANK_LINES)["source_line"] == 1_000_001
+
+
+def test_latin1_export_is_quarantined_whole_with_a_reason(odd_night):
+    summary, _, _ = odd_night
     assert summary["quarantined_by_reason"] == {"unreadable_file": 1}
-    assert summary["failed_files"] == [KEY] and summary["transactions"] == 1
+    assert summary["failed_files"] == [LATIN1] and summary["transactions"] == 3
 
 
 def test_unwritable_lake_is_a_clear_error(spark, tmp_path, warehouse_url):
