@@ -55,9 +55,12 @@ def kinesis():
 
 @pytest.fixture
 def stream_name(kinesis, request):
-    # Kinesis stream names: letters, digits, "_", "." and "-".
-    name = "t-" + re.sub(r"[^A-Za-z0-9_.-]", "-", request.node.name[-40:])
-    replay.create_stream(replay.kinesis_client(kinesis), name, 2)
+    # Kinesis stream names: letters, digits, "_", "." and "-", at most 128. One stream per
+    # test on the module's server: the test's whole name, whose tail alone two tests share.
+    name = "t-" + re.sub(r"[^A-Za-z0-9_.-]", "-", request.node.name)[-120:]
+    client = replay.kinesis_client(kinesis)
+    client.create_stream(StreamName=name, ShardCount=2)  # fails if another test made it
+    client.get_waiter("stream_exists").wait(StreamName=name)
     return name
 
 
