@@ -188,7 +188,9 @@ def _extract_transform_load(
             cached.append(extracted.lines)
             bad_keys = extracted.unreadable_keys
         with watch.stage("transform"):
-            processed = processing.process_rows(spark, extracted.rows, salt, regions)
+            processed = processing.process_rows(
+                spark, extracted.rows, salt, regions, rows_read=extracted.data_rows
+            )
             cached += processed.cached
         summary.update(
             files_read=len(files) - len(bad_keys),

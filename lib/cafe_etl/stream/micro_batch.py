@@ -110,7 +110,9 @@ class MicroBatch:
         """Records → (Processed, malformed quarantine rows, the batch's counts)."""
         rows, malformed = records_to_raw_rows(records, self.stream_name)
         n_records, n_malformed = record_counts(records)
-        processed = processing.process_rows(self.spark, rows, self.salt, self.regions)
+        processed = processing.process_rows(
+            self.spark, rows, self.salt, self.regions, rows_read=n_records - n_malformed
+        )
         counts = processed.counts(rows_read=n_records - n_malformed, unreadable=[])
         if n_malformed:
             counts["quarantined"] += n_malformed
