@@ -22,7 +22,15 @@ from pyspark.sql import functions as F
 from test_redshift import lake_s3  # noqa: F401 (a fixture)
 
 # The shipped table plus an operator's rows: a whole branch name, and a town it lacks.
-REGIONS = reference.extend([("London Soho", "Soho Test Region"), ("Stornoway", "Scotland")])
+# A quote and a backslash: the Spark rule's map is one SQL literal, escaped.
+REGIONS = reference.extend(
+    [
+        ("London Soho", "Soho Test Region"),
+        ("Stornoway", "Scotland"),
+        ("Bishop's Stortford", "East of England"),
+        ("Back\\slash", "Test 'Quoted' \\ Region"),
+    ]
+)
 # (branch name as the till writes it, region expected)
 BRANCHES = [
     ("London Camden", "London"),
@@ -39,6 +47,8 @@ BRANCHES = [
     ("Leedsfield", "Unknown"),  # a town's name must be a whole word of the branch
     ("Soho London", "Unknown"),  # the city comes first
     ("Tobermory", "Unknown"),
+    ("Bishop's Stortford Market", "East of England"),
+    ("back\\slash", "Test 'Quoted' \\ Region"),
 ]
 
 

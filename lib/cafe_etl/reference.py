@@ -104,7 +104,16 @@ def region_column(branch: Column, regions: Regions) -> Column:
     lookup = _lookup(regions)
     if not lookup:
         return F.lit(UNKNOWN_REGION)
-    table = F.create_map(*[F.lit(x) for pair in sorted(lookup.items()) for x in pair])
+    # One SQL literal, not a `lit` per key and value: a few hundred py4j calls fewer on
+    # every run and micro-batch (about 0.3 s each).
+    table = F.expr(
+        "map(" + ", ".join(_sql_string(x) for p in sorted(lookup.items()) for x in p) + ")"
+    )
     name = F.lower(branch)
     candidates = [name] + [F.substring_index(name, " ", k) for k in range(_depth(lookup), 0, -1)]
     return F.coalesce(*[F.try_element_at(table, c) for c in candidates], F.lit(UNKNOWN_REGION))
+
+
+def _sql_string(text: str) -> str:
+    """A Spark SQL string literal of `text` (backslash escapes, Spark's default parser)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
