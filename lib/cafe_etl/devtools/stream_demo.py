@@ -13,29 +13,15 @@ import datetime as dt
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
-from cafe_etl.devtools import generate
+from cafe_etl.devtools import generate, moto_kinesis
 from cafe_etl.devtools.replay import create_stream, kinesis_client, read_raw_rows, replay
-
-
-def _wait_for(endpoint: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            urllib.request.urlopen(endpoint + "/moto-api/", timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise SystemExit(f"moto's server did not start at {endpoint}") from None
-            time.sleep(0.2)
 
 
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,24 +43,7 @@ def run_demo(args: argparse.Namespace) -> dict:
         generate.generate(raw, args.branches, 1, dt.date(2026, 11, 9), 5, args.per_branch)
     # moto's server in its own process, on loopback: the producer and the server do not
     # share one interpreter's lock, so the replay rate is the producer's, not moto's.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cafe_etl.devtools.moto_kinesis",
-            "-H",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    _wait_for(endpoint)
+    server, endpoint = moto_kinesis.start_server()
     client = kinesis_client(endpoint)
     stream = f"till-transactions-{int(time.time())}"
     create_stream(client, stream, 2)
