@@ -16,15 +16,22 @@ REPO = Path(__file__).resolve().parent.parent
 TEST_SALT = "test-salt-not-secret"
 
 
+# The job scripts started in the background when the session begins (early_jobs.py).
+pytest_plugins = ["early_jobs"]
+
 # Fixtures that start a server of their own: every test using one is marked own_server,
 # so that `-m "not own_server"` deselects exactly those (pyproject.toml's markers).
 SERVER_FIXTURES = ("kinesis",)
 
 
 def pytest_collection_modifyitems(items):
+    from early_jobs import uses_early_job
+
     for item in items:
         if set(SERVER_FIXTURES) & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.own_server)
+    # The tests whose job script runs in the background go last: the suite runs meanwhile.
+    items.sort(key=uses_early_job)  # stable: every other test keeps its place
 
 
 @pytest.fixture(scope="session")
@@ -95,16 +102,23 @@ CORPUS_REFERENCE_DB = "corpus_reference"
 
 
 @pytest.fixture(scope="session")
-def corpus_run(spark, pg_server, tmp_path_factory):
+def corpus_raw(tmp_path_factory) -> Path:
+    """The hand-written test corpus's raw files (corpus.py), written once: read them only."""
+    from corpus import write_corpus
+
+    return write_corpus(tmp_path_factory.mktemp("corpus-raw") / "raw")
+
+
+@pytest.fixture(scope="session")
+def corpus_run(spark, pg_server, corpus_raw, tmp_path_factory):
     """One clean nightly run (`all`) of the hand-written corpus, for the whole session:
     (raw, lake, warehouse URL, summary). Read it only; a test that changes the lake or
     the warehouse takes `corpus_copy`."""
     import psycopg
-    from corpus import write_corpus
     from helpers import run_nightly
 
     root = tmp_path_factory.mktemp("corpus")
-    raw = write_corpus(root / "raw")
+    raw = corpus_raw
     with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {CORPUS_REFERENCE_DB}")
     url = pg_server.get_uri(CORPUS_REFERENCE_DB)

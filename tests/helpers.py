@@ -1,9 +1,14 @@
-"""Helpers to look inside the lake and the warehouse from tests, and to run without Java."""
+"""Helpers to look inside the lake and the warehouse from tests, to start and kill job
+scripts, and to run without Java."""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -95,3 +100,74 @@ def env_without_java(tmp_path: Path, folders: tuple[str, ...] = SYSTEM_BIN) -> d
     env = {k: v for k, v in os.environ.items() if k not in ("JAVA_HOME", "SPARK_HOME")}
     env["PATH"] = f"{Path(sys.executable).parent}:{shadow}"
     return env
+
+
+# A job script a test starts runs one tiny night in a JVM of its own, where the optimising
+# compiler (C2) costs more CPU than it saves: those JVMs stop at the first tier (C1), via
+# local_spark's CAFE_SPARK_JAVA_OPTIONS. Not the shared session, which runs hundreds of
+# queries and gains from C2. Measured, whole suite: the three tests with a JVM of their
+# own 132 -> 114 s with C1; C1 in the shared session too made the suite 466 -> 534 s.
+JOB_JAVA_OPTIONS = {"CAFE_SPARK_JAVA_OPTIONS": "-XX:TieredStopAtLevel=1"}
+
+
+def job_env(env: dict | None = None) -> dict:
+    """The environment of a job script a test starts: `env` (else this one) with C1."""
+    return {**(os.environ if env is None else env), **JOB_JAVA_OPTIONS}
+
+
+def run_and_kill(
+    argv: list[str],
+    marker: str,
+    before_kill: Callable[[], None] | None = None,
+    timeout: float = 600,
+) -> str:
+    """Start the job, SIGKILL it (and its JVM) as soon as `marker` shows in its log.
+
+    `before_kill` runs between seeing the marker and the kill (to wait until the job is
+    where the kill must land). stdout goes nowhere: an unread pipe could fill and block
+    the job before it logs the marker. The timeout only guards against a hung job (a
+    loaded machine can take minutes to start one); nothing here depends on timing.
+    """
+    proc = subprocess.Popen(
+        argv,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env=job_env(),
+    )
+    deadline = time.monotonic() + timeout
+    seen = []
+    try:
+        for line in proc.stderr:
+            seen.append(line)
+            if marker in line:
+                if before_kill is not None:
+                    before_kill()
+                os.killpg(proc.pid, signal.SIGKILL)
+                break
+            if time.monotonic() > deadline:
+                break
+    finally:
+        if proc.returncode is None and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # never leave a job behind
+        proc.wait(timeout=60)
+        proc.stderr.close()
+    assert any(marker in line for line in seen), "".join(seen[-20:])
+    assert proc.returncode == -signal.SIGKILL, "".join(seen[-20:])
+    return "".join(seen)
+
+
+def wait_for_lock_waiter(conn, table: str, timeout: float = 300) -> None:
+    """Until another session waits for a lock on `table`: a load blocked inside its
+    transaction (it has staged the lake's rows and reached the facts)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        waiting = conn.execute(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass",
+            (table,),
+        ).fetchone()[0]
+        if waiting:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"no load reached {table} within {timeout}s")

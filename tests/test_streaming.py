@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import os
 import re
-import sys
 
 import psycopg
 import pytest
@@ -15,10 +13,9 @@ from cafe_etl import stream
 from cafe_etl.devtools import generate, replay
 from cafe_etl.errors import UsageError
 from cafe_etl.schema import HEADER_ALIASES
-from cafe_etl.warehouse.postgres import PostgresWarehouse
-from conftest import REPO, TEST_SALT, new_database
-from helpers import lake_rows, run_nightly, warehouse_dump
-from test_crash import run_and_kill, wait_for_lock_waiter
+from conftest import TEST_SALT, new_database
+from early_jobs import KILLED_STREAM_RECORDS, cash_rows, create_stream, put
+from helpers import TABLE_ORDER, lake_rows, run_nightly, warehouse_dump
 from test_transform import GOOD
 
 
@@ -32,52 +29,11 @@ def run_statuses(url: str) -> list[str]:
         return [s for (s,) in conn.execute("SELECT status FROM cafe.etl_run ORDER BY started_at")]
 
 
-# Every test that uses this fixture is marked own_server (conftest.py).
-# moto's server listens on a port the OS picks (port=0): free by construction, never a
-# clash between helpers or runs; the tests read it back instead of assuming one.
-@pytest.fixture(scope="module")
-def kinesis():
-    from moto.server import ThreadedMotoServer
-
-    for key, value in (
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_DEFAULT_REGION", "eu-west-2"),
-    ):
-        os.environ.setdefault(key, value)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
 def stream_name(kinesis, request):
     # Kinesis stream names: letters, digits, "_", "." and "-", at most 128. One stream per
-    # test on the module's server: the test's whole name, whose tail alone two tests share.
-    name = "t-" + re.sub(r"[^A-Za-z0-9_.-]", "-", request.node.name)[-120:]
-    client = replay.kinesis_client(kinesis)
-    client.create_stream(StreamName=name, ShardCount=2)  # fails if another test made it
-    client.get_waiter("stream_exists").wait(StreamName=name)
-    return name
-
-
-def put(kinesis, name, records):
-    client = replay.kinesis_client(kinesis)
-    for i in range(0, len(records), 500):
-        chunk = records[i : i + 500]
-        client.put_records(
-            StreamName=name,
-            Records=[
-                {
-                    "Data": r if isinstance(r, bytes) else json.dumps(r).encode(),
-                    "PartitionKey": str(i + j),
-                }
-                for j, r in enumerate(chunk)
-            ],
-        )
+    # test on the session's server: the test's whole name, whose tail alone two tests share.
+    return create_stream(kinesis, "t-" + re.sub(r"[^A-Za-z0-9_.-]", "-", request.node.name)[-120:])
 
 
 class NoWarmUp(stream.MicroBatch):
@@ -108,25 +64,10 @@ def consume(spark, kinesis, name, lake, url, checkpoint, batch_cls=NoWarmUp):
     return driver.run()
 
 
-def rows_of(n):
-    return [
-        [
-            f"01/03/2021 {9 + i // 60:02d}:{i % 60:02d}",
-            "Leeds",
-            f"Person {i}",
-            "Cortado - 2.05",
-            "2.05",
-            "CASH",
-            "",
-        ]
-        for i in range(n)
-    ]
-
-
 def test_n_records_make_n_transactions_and_malformed_are_quarantined(
     spark, kinesis, stream_name, tmp_path, warehouse_url
 ):
-    records = rows_of(120) + [b"not json", b'"a string"', {"timestamp": "x"}]
+    records = cash_rows(120) + [b"not json", b'"a string"', {"timestamp": "x"}]
     records.append(
         dict(
             zip(
@@ -188,7 +129,7 @@ class CrashAfterLoad(NoWarmUp):
 def test_consumer_killed_after_the_commit_and_restarted_loses_and_doubles_nothing(
     spark, kinesis, stream_name, tmp_path, warehouse_url
 ):
-    put(kinesis, stream_name, rows_of(200))
+    put(kinesis, stream_name, cash_rows(200))
     lake, ckpt = tmp_path / "lake", tmp_path / "ckpt"
     with pytest.raises(KeyboardInterrupt, match="killed between load and checkpoint"):
         consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt, CrashAfterLoad)
@@ -248,62 +189,30 @@ def test_replaying_files_through_the_stream_equals_the_nightly_job_even_twice(
     assert len(lake_rows(lake, "transactions")) == len(expected["transactions"])
 
 
-IN_LOAD = "warehouse load started"
-
-
 # One real SIGKILL of the job script, inside the load transaction: the server must roll
 # back a load whose process died. The kill after the commit and before the positions
 # are saved is CrashAfterLoad above, in-process: nothing of a process's death is left to
 # prove there (the positions file is written ahead of the batch).
 @pytest.mark.own_jvm
 def test_consumer_sigkilled_inside_the_load_and_restarted_loses_and_doubles_nothing(
-    spark, kinesis, stream_name, tmp_path, warehouse_url
+    spark, kinesis, killed_stream
 ):
-    put(kinesis, stream_name, rows_of(300))
-    lake, ckpt = tmp_path / "lake", tmp_path / "ckpt"
-    script = str(REPO / "glue_jobs" / "kinesis_stream.py")
-    argv = [
-        sys.executable,
-        script,
-        "--JOB_NAME",
-        "stream-kill",
-        "--stream_name",
-        stream_name,
-        "--lake_uri",
-        str(lake),
-        "--warehouse_url",
-        warehouse_url,
-        "--checkpoint_uri",
-        str(ckpt),
-        "--window_seconds",
-        "1",
-        "--kinesis_endpoint_url",
-        kinesis,
-        "--stop_after_idle_seconds",
-        "30",
-        "--hash_salt",
-        TEST_SALT,
-    ]
-    # A SHARE lock on the facts (held by the test) stops any load before it writes a
-    # fact, without blocking the job's schema check: the kill waits until the load is
-    # blocked there, inside its transaction.
-    PostgresWarehouse(warehouse_url).ensure_schema()
-    with psycopg.connect(warehouse_url) as holder:
-        holder.execute("LOCK TABLE cafe.fact_transaction IN SHARE MODE")
-        run_and_kill(argv, IN_LOAD, lambda: wait_for_lock_waiter(holder, "cafe.fact_transaction"))
-        assert holder.execute("SELECT count(*) FROM cafe.fact_transaction").fetchone()[0] == 0
-        holder.rollback()
-    # Where the kill landed: inside the load, no facts and the run still running.
-    assert fact_count(warehouse_url) == 0
-    assert run_statuses(warehouse_url) == ["running"]
-    assert json.loads((ckpt / "positions.json").read_text())["pending"] is not None
-    restarted = consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt)
-    assert restarted["records"] == 300  # the pending batch, read again
-    with psycopg.connect(warehouse_url) as conn:
+    """The kill, under a SHARE lock on the facts that stops the load before it writes a
+    fact, runs in the background: early_jobs.killed_stream."""
+    killed, name, ckpt = killed_stream.result()
+    # Where the kill landed: inside the load, after the batch's lake write; no facts, the
+    # run still running, and the batch still pending in the checkpoint.
+    assert killed.counts == dict.fromkeys(TABLE_ORDER, 0)
+    assert killed.statuses == ["running"]
+    assert killed.lake_transactions == KILLED_STREAM_RECORDS
+    assert killed.pending is not None
+    restarted = consume(spark, kinesis, name, killed.lake, killed.url, ckpt)
+    assert restarted["records"] == KILLED_STREAM_RECORDS  # the pending batch, read again
+    with psycopg.connect(killed.url) as conn:
         assert conn.execute("SELECT count(*) FROM cafe.fact_transaction").fetchone()[0] == 300
         assert conn.execute("SELECT count(*) FROM cafe.fact_basket_item").fetchone()[0] == 300
-    assert len(lake_rows(lake, "transactions")) == 300
-    assert len(lake_rows(lake, "basket_items")) == 300
+    assert len(lake_rows(killed.lake, "transactions")) == 300
+    assert len(lake_rows(killed.lake, "basket_items")) == 300
 
 
 def test_glue_source_options_come_from_the_arguments():
@@ -320,7 +229,7 @@ def test_checkpoint_lost_between_batches_loses_and_doubles_nothing(
     spark, kinesis, stream_name, tmp_path, warehouse_url
 ):
     lake, ckpt = tmp_path / "lake", tmp_path / "ckpt"
-    rows = rows_of(250)
+    rows = cash_rows(250)
     put(kinesis, stream_name, rows[:100])
     consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt)  # batch 0
     put(kinesis, stream_name, rows[100:200])
@@ -343,7 +252,6 @@ def test_checkpoint_lost_between_batches_loses_and_doubles_nothing(
 
 
 def test_checkpoint_is_replaced_in_one_step(spark, tmp_path, monkeypatch):
-    import os
 
     checkpoint = stream.Checkpoint(spark, str(tmp_path))
     checkpoint.state["next_batch"] = 7

