@@ -164,3 +164,29 @@ def test_yesterday_and_bad_process_dates():
 def test_missing_raw_path_is_a_clear_error(spark, tmp_path):
     with pytest.raises(UsageError, match="does not exist"):
         raw.list_raw_files(spark, str(tmp_path / "nope"), "all")
+
+
+# A str with a quote and a backslash, a long past 32 bits, a date, a bool, and all nulls.
+LOCAL_ROWS = [
+    ("Milton%20Keynes_01-03-2021.csv", 0, dt.date(2021, 3, 1), True),
+    ("it's a \\ path", 2**40, None, False),
+    (None, None, None, None),
+]
+LOCAL_COLUMNS = [("name", "string"), ("n", "bigint"), ("day", "date"), ("ok", "boolean")]
+
+
+def test_local_frame_holds_its_rows_exactly_and_needs_no_python_worker(spark, capsys):
+    """The extract's small tables (file offsets, unreadable files) are frames.local_frame's:
+    the same rows and types as createDataFrame gives, planned without the RDD whose
+    pickles a Python worker reads (createDataFrame's plan scans one: the check can fail)."""
+    from cafe_etl.frames import local_frame
+
+    frame = local_frame(spark, LOCAL_COLUMNS, LOCAL_ROWS)
+    assert frame.dtypes == LOCAL_COLUMNS
+    assert [tuple(r) for r in frame.collect()] == LOCAL_ROWS
+    empty = local_frame(spark, LOCAL_COLUMNS, [])
+    assert empty.dtypes == LOCAL_COLUMNS and empty.collect() == []
+    frame.explain()
+    spark.createDataFrame(LOCAL_ROWS, ", ".join(f"{n} {t}" for n, t in LOCAL_COLUMNS)).explain()
+    _, plan, reference = capsys.readouterr().out.split("== Physical Plan ==")
+    assert "ExistingRDD" not in plan and "ExistingRDD" in reference

@@ -24,6 +24,7 @@ from pyspark.sql import Column, SparkSession
 from pyspark.sql import functions as F
 
 from cafe_etl.errors import UsageError
+from cafe_etl.frames import sql_string
 from cafe_etl.schema import UNKNOWN_REGION
 
 Regions = Sequence[tuple[str, str]]
@@ -107,13 +108,8 @@ def region_column(branch: Column, regions: Regions) -> Column:
     # One SQL literal, not a `lit` per key and value: a few hundred py4j calls fewer on
     # every run and micro-batch (about 0.3 s each).
     table = F.expr(
-        "map(" + ", ".join(_sql_string(x) for p in sorted(lookup.items()) for x in p) + ")"
+        "map(" + ", ".join(sql_string(x) for p in sorted(lookup.items()) for x in p) + ")"
     )
     name = F.lower(branch)
     candidates = [name] + [F.substring_index(name, " ", k) for k in range(_depth(lookup), 0, -1)]
     return F.coalesce(*[F.try_element_at(table, c) for c in candidates], F.lit(UNKNOWN_REGION))
-
-
-def _sql_string(text: str) -> str:
-    """A Spark SQL string literal of `text` (backslash escapes, Spark's default parser)."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"

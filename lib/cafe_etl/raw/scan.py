@@ -9,11 +9,24 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from cafe_etl.frames import local_frame
 from cafe_etl.raw.files import RawFile, day_of, key_of
 from cafe_etl.raw.layouts import RAW_ROW_SCHEMA, parse_rows
 from cafe_etl.schema import EARLY_2021, LAYOUTS, NUMBER_LIKE
 
 BOM = "\ufeff"
+# The small tables the driver builds (frames.local_frame): (name, Spark SQL type) pairs.
+RAW_ROW_COLUMNS = [(f.name, f.dataType.simpleString()) for f in RAW_ROW_SCHEMA.fields]
+UNREADABLE_COLUMNS = [("source_file", "string"), ("file_date", "date")]
+OFFSET_COLUMNS = [
+    ("path", "string"),
+    ("block_start", "bigint"),
+    ("first_row_id", "bigint"),
+    ("lines_before", "bigint"),
+    ("source_file", "string"),
+    ("file_date", "date"),
+    ("layout", "int"),
+]
 REPLACEMENT_CHAR = "\ufffd"
 
 
@@ -38,9 +51,8 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
     (one row per split, no data) is the only thing collected to the driver.
     """
     if not files:
-        empty = spark.createDataFrame([], RAW_ROW_SCHEMA)
-        none = spark.createDataFrame([], "source_file string, file_date date")
-        return Extracted(empty, empty, none, [], 0)
+        empty = local_frame(spark, RAW_ROW_COLUMNS, [])
+        return Extracted(empty, empty, local_frame(spark, UNREADABLE_COLUMNS, []), [], 0)
     # Per row only cheap columns: the file's path as Spark gives it, the split, an id and
     # the text. The path's key and day are worked out once per file, on the driver.
     # The text source hands over the file's bytes as they are; decoding them turns bytes
@@ -74,7 +86,9 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
     )
     keys = {s.path: key_of(_uri_to_path(s.path)) for s in splits}
     health = _file_health(splits, keys, files)
-    offsets = spark.createDataFrame(
+    offsets = local_frame(
+        spark,
+        OFFSET_COLUMNS,
         [
             (
                 s.path,
@@ -88,8 +102,6 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
             for s in splits
             if keys[s.path] not in health.unreadable
         ],
-        "path string, block_start long, first_row_id long, lines_before long, "
-        "source_file string, file_date date, layout int",
     )
     numbered = flagged.join(F.broadcast(offsets), ["path", "block_start"]).select(
         "source_file",
@@ -103,9 +115,7 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
     data = numbered.where(
         ~F.col("is_blank") & ~((F.col("line_number") == 1) & F.col("header_layout").isNotNull())
     )
-    unreadable = spark.createDataFrame(
-        [(k, day_of(k)) for k in health.unreadable], "source_file string, file_date date"
-    )
+    unreadable = local_frame(spark, UNREADABLE_COLUMNS, [(k, day_of(k)) for k in health.unreadable])
     return Extracted(
         lines=lines,
         rows=parse_rows(data),
