@@ -140,6 +140,28 @@ def test_late_and_resent_files_are_loaded_by_the_next_night_and_a_quiet_night_ch
     assert sorted(str(p) for p in lake.rglob("*.parquet")) == lake_before
 
 
+def test_a_night_with_nothing_to_read_runs_no_spark_job_and_counts_no_rows(
+    spark, tmp_path, warehouse_url
+):
+    """No file for the night: the run reads nothing, so it starts no Spark job; its
+    figures are the transforms' own over no rows, and the load records the run."""
+    from cafe_etl import processing
+    from cafe_etl import raw as raw_module
+
+    nothing = raw_module.extract(spark, [])
+    zero = processing.process_rows(spark, nothing.rows, "salt").counts(0, nothing.unreadable_keys)
+    assert processing.NO_ROWS == zero
+    tracker = spark.sparkContext.statusTracker()
+    jobs = set(tracker.getJobIdsForGroup(None))
+    (tmp_path / "raw").mkdir()
+    quiet = night(spark, tmp_path / "raw", tmp_path / "lake", warehouse_url, today=D2)
+    assert set(tracker.getJobIdsForGroup(None)) == jobs  # no Spark job ran
+    assert {k: quiet[k] for k in zero} == zero
+    assert quiet["files_read"] == 0 and quiet["days_processed"] == []
+    assert query(warehouse_url, "SELECT status FROM cafe.etl_run") == [("succeeded",)]
+    assert query(warehouse_url, "SELECT count(*) FROM cafe.fact_transaction") == [(0,)]
+
+
 def test_a_deleted_raw_file_never_deletes_its_rows(spark, tmp_path, warehouse_url):
     raw, lake = tmp_path / "raw", tmp_path / "lake"
     for branch in ("Leeds", "York"):

@@ -183,6 +183,18 @@ def _extract_transform_load(
     lake_uri = summary["lake_uri"]
     cached: list[DataFrame] = []
     try:
+        if not files:
+            # Nothing to read (a quiet night, or every day refused): no Spark job at all.
+            # The figures are those of no rows; the load still runs, and records the run.
+            for stage in ("extract", "transform", "lake_write"):
+                watch.seconds[stage] = 0.0
+            summary.update(files_read=0, files_failed=0, files_empty=0, **processing.NO_ROWS)
+            with watch.stage("warehouse_load"):
+                summary["seconds"] = watch.seconds
+                summary["warehouse"] = warehouse.load(
+                    lake_uri, [], "batch", summary["run_id"], summary, ledger=ledger
+                )
+            return
         with watch.stage("extract"):
             extracted = raw.extract(spark, files)
             cached.append(extracted.lines)

@@ -74,6 +74,21 @@ class Processed:
             frame.unpersist()
 
 
+# The figures of a run that reads no row: what Processed.counts gives for none.
+NO_ROWS: dict = {
+    "rows_read": 0,
+    "transactions": 0,
+    "basket_items": 0,
+    "revenue": "0.00",
+    "quarantined": 0,
+    "quarantined_by_reason": {},
+    "duplicates": 0,
+    "failed_files": [],
+    "sale_dates": [],
+    "unknown_branches": [],
+}
+
+
 def process_rows(
     spark: SparkSession,
     raw_rows: DataFrame,
