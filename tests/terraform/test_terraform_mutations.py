@@ -64,12 +64,18 @@ CHECKOV_MUTATIONS = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def mutated_checkov_failures(tmp_path_factory) -> set[tuple[str, str]]:
-    copy = copy_tree(tmp_path_factory.mktemp("mutated"))
+def checkov_on_mutated_copy(root: Path) -> tuple[dict, float]:
+    """The custom checks over a copy of terraform/ with every mutation made: (report,
+    seconds). Started in the background with the session (early_jobs.mutated_checkov_run)."""
+    copy = copy_tree(root)
     for (file, old, new), _expected in CHECKOV_MUTATIONS.values():
         _edit(copy / file, old, new)
-    report, elapsed = run_checkov(copy, checks=",".join(sorted(CUSTOM_CHECKS)))
+    return run_checkov(copy, checks=",".join(sorted(CUSTOM_CHECKS)))
+
+
+@pytest.fixture(scope="module")
+def mutated_checkov_failures(mutated_checkov_run) -> set[tuple[str, str]]:
+    report, elapsed = mutated_checkov_run.result()
     print(f"checkov (custom checks, mutated copy) in {elapsed:.1f}s")
     return set(results(report, "failed"))
 
