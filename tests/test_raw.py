@@ -177,8 +177,9 @@ LOCAL_COLUMNS = [("name", "string"), ("n", "bigint"), ("day", "date"), ("ok", "b
 
 def test_local_frame_holds_its_rows_exactly_and_needs_no_python_worker(spark, capsys):
     """The extract's small tables (file offsets, unreadable files) are frames.local_frame's:
-    the same rows and types as createDataFrame gives, planned without the RDD whose
-    pickles a Python worker reads (createDataFrame's plan scans one: the check can fail)."""
+    the same rows and types as createDataFrame gives, read by the JVM from one JSON text,
+    without the RDD whose pickles a Python worker reads (createDataFrame's plan scans
+    one: the check can fail)."""
     from cafe_etl.frames import local_frame
 
     frame = local_frame(spark, LOCAL_COLUMNS, LOCAL_ROWS)
