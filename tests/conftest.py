@@ -16,8 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 TEST_SALT = "test-salt-not-secret"
 
 
-# The job scripts and checkov runs started in the background as the session begins
-# (early_jobs.py).
+# The job scripts started in the background as the session begins (early_jobs.py).
 pytest_plugins = ["early_jobs"]
 
 # Fixtures that start a server of their own: every test using one is marked own_server,
@@ -31,8 +30,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if set(SERVER_FIXTURES) & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.own_server)
-    # Tests whose job (a job script, checkov) runs in the background go last: the suite
-    # runs meanwhile.
+    # Tests whose job script runs in the background go last: the suite runs meanwhile.
     items.sort(key=uses_early_job)  # stable: every other test keeps its place
 
 

@@ -1,12 +1,10 @@
-"""The job scripts (and checkov runs) the suite starts when it begins, one after another
-on one thread.
+"""The job scripts the suite starts when it begins, one after another on one thread.
 
 Three tests start a job script with a JVM of its own (marked `own_jvm`): the bench, and a
 SIGKILL of each job inside its warehouse load. Most of their time is that JVM: starting,
 compiling Spark, one tiny night; about 30-50 s each, mostly on one core while the other
-idles; checkov's two runs over the Terraform take about 10 s each, on one core too. So
-each one's subprocess part runs here, in the background, from the session's start,
-while the in-process tests run on the shared session; the tests that need them are
+idles. So each one's subprocess part runs here, in the background, from the session's
+start, while the in-process tests run on the shared session; those three tests are
 collected last (conftest.py) and take the result from their fixture here:
 `concurrent.futures.Future.result()` returns what the job did, or raises what went wrong
 (an assertion about where a kill landed included). Each test then asserts the rest and
@@ -45,13 +43,7 @@ IN_LOAD = "warehouse load started"  # the load's first log line (warehouse/postg
 
 # One thread: the jobs run one at a time, beside the in-process tests, not against each other.
 EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="early-job")
-EARLY_FIXTURES = (
-    "bench_run",
-    "killed_batch",
-    "killed_stream",
-    "checkov_run",
-    "mutated_checkov_run",
-)
+EARLY_FIXTURES = ("bench_run", "killed_batch", "killed_stream")
 
 
 def uses_early_job(item) -> bool:
@@ -279,36 +271,5 @@ def killed_stream(kinesis, pg_server, tmp_path_factory) -> Future:
             holder.rollback()
         pending = json.loads((ckpt / "positions.json").read_text())["pending"]
         return Killed(lake, url, counts, statuses, written, pending), name, ckpt
-
-    return EXECUTOR.submit(job)
-
-
-# ---------------------------------------------------------------------------------------
-# checkov over the Terraform (tests/terraform: test_terraform_static, _mutations)
-# ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def checkov_run() -> Future:
-    """checkov with every check (and the project's) over terraform/: (report, seconds)."""
-
-    def job():
-        from cafe_tf import TF_DIR  # tests/terraform: importable once collected
-        from test_terraform_static import run_checkov
-
-        return run_checkov(TF_DIR)
-
-    return EXECUTOR.submit(job)
-
-
-@pytest.fixture(scope="session")
-def mutated_checkov_run(tmp_path_factory) -> Future:
-    """The custom checks over a mutated copy of terraform/: (report, seconds)."""
-    root = tmp_path_factory.mktemp("mutated")
-
-    def job():
-        from test_terraform_mutations import checkov_on_mutated_copy
-
-        return checkov_on_mutated_copy(root)
 
     return EXECUTOR.submit(job)

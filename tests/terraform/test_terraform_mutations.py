@@ -64,18 +64,12 @@ CHECKOV_MUTATIONS = {
 }  # fmt: skip
 
 
-def checkov_on_mutated_copy(root: Path) -> tuple[dict, float]:
-    """The custom checks over a copy of terraform/ with every mutation made: (report,
-    seconds). Started in the background with the session (early_jobs.mutated_checkov_run)."""
-    copy = copy_tree(root)
+@pytest.fixture(scope="module")
+def mutated_checkov_failures(tmp_path_factory) -> set[tuple[str, str]]:
+    copy = copy_tree(tmp_path_factory.mktemp("mutated"))
     for (file, old, new), _expected in CHECKOV_MUTATIONS.values():
         _edit(copy / file, old, new)
-    return run_checkov(copy, checks=",".join(sorted(CUSTOM_CHECKS)))
-
-
-@pytest.fixture(scope="module")
-def mutated_checkov_failures(mutated_checkov_run) -> set[tuple[str, str]]:
-    report, elapsed = mutated_checkov_run.result()
+    report, elapsed = run_checkov(copy, checks=",".join(sorted(CUSTOM_CHECKS)))
     print(f"checkov (custom checks, mutated copy) in {elapsed:.1f}s")
     return set(results(report, "failed"))
 

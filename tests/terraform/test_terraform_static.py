@@ -225,9 +225,8 @@ def results(report: dict, kind: str) -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def checkov_report(checkov_run):
-    """run_checkov(TF_DIR), started in the background with the session (early_jobs)."""
-    return checkov_run.result()
+def checkov_report():
+    return run_checkov(TF_DIR)
 
 
 def test_checkov_reports_no_failed_checks(checkov_report):
