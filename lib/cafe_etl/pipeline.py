@@ -183,37 +183,15 @@ def _extract_transform_load(
     lake_uri = summary["lake_uri"]
     cached: list[DataFrame] = []
     try:
-        if not files:
+        if files:
+            _extract_transform_write(spark, files, salt, summary, watch, regions, cached)
+        else:
             # Nothing to read (a quiet night, or every day refused): no Spark job at all.
             # The figures are those of no rows; the load still runs, and records the run.
             for stage in ("extract", "transform", "lake_write"):
                 watch.seconds[stage] = 0.0
             summary.update(files_read=0, files_failed=0, files_empty=0, **processing.NO_ROWS)
-            with watch.stage("warehouse_load"):
-                summary["seconds"] = watch.seconds
-                summary["warehouse"] = warehouse.load(
-                    lake_uri, [], "batch", summary["run_id"], summary, ledger=ledger
-                )
-            return
-        with watch.stage("extract"):
-            extracted = raw.extract(spark, files)
-            cached.append(extracted.lines)
-            bad_keys = extracted.unreadable_keys
-        with watch.stage("transform"):
-            processed = processing.process_rows(
-                spark, extracted.rows, salt, regions, rows_read=extracted.data_rows
-            )
-            cached += processed.cached
-        summary.update(
-            files_read=len(files) - len(bad_keys),
-            files_failed=len(bad_keys),
-            files_empty=sum(1 for f in files if f.size == 0),
-            **processed.counts(rows_read=extracted.data_rows, unreadable=bad_keys),
-        )
-        processing.check_conservation(summary)
-        with watch.stage("lake_write"):
-            processing.write_lake(processed, extracted.unreadable, lake_uri, mode="overwrite")
-        days = sorted(set(processed.sale_dates) | _file_days(files))
+        days = sorted(set(summary["sale_dates"]) | _file_days(files))
         with watch.stage("warehouse_load"):
             summary["seconds"] = watch.seconds
             summary["warehouse"] = warehouse.load(
@@ -222,6 +200,37 @@ def _extract_transform_load(
     finally:
         for frame in cached:
             frame.unpersist()
+
+
+def _extract_transform_write(
+    spark: SparkSession,
+    files: list[raw.RawFile],
+    salt: str,
+    summary: dict,
+    watch: Stopwatch,
+    regions: reference.Regions | None,
+    cached: list[DataFrame],
+) -> None:
+    """The run's Spark work: its figures go into `summary`, the frames it persists into
+    `cached` (the caller unpersists them once the load is done, or the run failed)."""
+    with watch.stage("extract"):
+        extracted = raw.extract(spark, files)
+        cached.append(extracted.lines)
+        bad_keys = extracted.unreadable_keys
+    with watch.stage("transform"):
+        processed = processing.process_rows(
+            spark, extracted.rows, salt, regions, rows_read=extracted.data_rows
+        )
+        cached += processed.cached
+    summary.update(
+        files_read=len(files) - len(bad_keys),
+        files_failed=len(bad_keys),
+        files_empty=sum(1 for f in files if f.size == 0),
+        **processed.counts(rows_read=extracted.data_rows, unreadable=bad_keys),
+    )
+    processing.check_conservation(summary)
+    with watch.stage("lake_write"):
+        processing.write_lake(processed, extracted.unreadable, summary["lake_uri"], "overwrite")
 
 
 def _write_summary(spark: SparkSession, lake_uri: str, summary: dict) -> None:
