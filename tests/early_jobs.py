@@ -197,35 +197,41 @@ class Killed:
     pending: object = None  # the stream's pending batch in its checkpoint, if a stream
 
 
+def kill_inside_the_load(argv: list[str], url: str, lake: Path) -> Killed:
+    """Run the job script `argv`, SIGKILL it while its load transaction waits on the facts,
+    and read what the warehouse and the lake hold right after the kill.
+
+    A SHARE lock on the facts, held here for the whole killed run, does not block the
+    job's schema check or run log, but no load can write a fact: the kill cannot land
+    after a load committed. It waits until the load is blocked on the facts, i.e. inside
+    its transaction. Releasing the lock afterwards lets the killed session's load roll back.
+    """
+    PostgresWarehouse(url).ensure_schema()
+    with psycopg.connect(url) as holder:
+        holder.execute("LOCK TABLE cafe.fact_transaction IN SHARE MODE")
+        run_and_kill(argv, IN_LOAD, lambda: wait_for_lock_waiter(holder, "cafe.fact_transaction"))
+        counts = {
+            t: holder.execute(f"SELECT count(*) FROM cafe.{t}").fetchone()[0] for t in TABLE_ORDER
+        }
+        statuses = [s for (s,) in holder.execute("SELECT status FROM cafe.etl_run")]
+        written = len(lake_rows(lake, "transactions"))
+        holder.rollback()
+    return Killed(lake, url, counts, statuses, written)
+
+
 @pytest.fixture(scope="session")
 def killed_batch(corpus_raw, pg_server, tmp_path_factory) -> Future:
     """The nightly job script over the test corpus, SIGKILLed while its load transaction
     waits on the facts.
 
-    The fixture holds a SHARE lock on the facts for the whole killed run: the job's schema
-    check and run log are not blocked by it, but no load can write a fact, so the kill
-    cannot land after a load committed. The kill waits until the load is blocked on the
-    facts, i.e. inside its transaction. What the warehouse and lake hold is read right
-    after the kill, before the lock is released (the killed session's load rolls back).
+    How the kill is made to land there: kill_inside_the_load.
     """
     lake = tmp_path_factory.mktemp("killed-batch") / "lake"
     url = new_database(pg_server)
 
     def job() -> Killed:
-        PostgresWarehouse(url).ensure_schema()
         argv = nightly_argv(str(corpus_raw), str(lake), url, "crash", TEST_SALT)
-        with psycopg.connect(url) as holder:
-            holder.execute("LOCK TABLE cafe.fact_transaction IN SHARE MODE")
-            wait = lambda: wait_for_lock_waiter(holder, "cafe.fact_transaction")  # noqa: E731
-            run_and_kill(argv, IN_LOAD, before_kill=wait)
-            counts = {
-                t: holder.execute(f"SELECT count(*) FROM cafe.{t}").fetchone()[0]
-                for t in TABLE_ORDER
-            }
-            statuses = [s for (s,) in holder.execute("SELECT status FROM cafe.etl_run")]
-            written = len(lake_rows(lake, "transactions"))
-            holder.rollback()  # releases the lock
-        return Killed(lake, url, counts, statuses, written)
+        return kill_inside_the_load(argv, url, lake)
 
     return EXECUTOR.submit(job)
 
@@ -240,7 +246,7 @@ KILLED_STREAM_RECORDS = 300
 @pytest.fixture(scope="session")
 def killed_stream(kinesis, pg_server, tmp_path_factory) -> Future:
     """The streaming job script SIGKILLed inside the load of its first batch (300 records
-    of its own stream), under the same SHARE lock on the facts as killed_batch.
+    of its own stream), by kill_inside_the_load as killed_batch.
     Returns the Killed figures and (stream name, checkpoint folder) for the restart."""
     root = tmp_path_factory.mktemp("killed-stream")
     lake, ckpt = root / "lake", root / "ckpt"
@@ -256,20 +262,8 @@ def killed_stream(kinesis, pg_server, tmp_path_factory) -> Future:
             "--kinesis_endpoint_url", kinesis, "--stop_after_idle_seconds", "30",
             "--hash_salt", TEST_SALT,
         ]  # fmt: skip
-        PostgresWarehouse(url).ensure_schema()
-        with psycopg.connect(url) as holder:
-            holder.execute("LOCK TABLE cafe.fact_transaction IN SHARE MODE")
-            run_and_kill(
-                argv, IN_LOAD, lambda: wait_for_lock_waiter(holder, "cafe.fact_transaction")
-            )
-            counts = {
-                t: holder.execute(f"SELECT count(*) FROM cafe.{t}").fetchone()[0]
-                for t in TABLE_ORDER
-            }
-            statuses = [s for (s,) in holder.execute("SELECT status FROM cafe.etl_run")]
-            written = len(lake_rows(lake, "transactions"))
-            holder.rollback()
-        pending = json.loads((ckpt / "positions.json").read_text())["pending"]
-        return Killed(lake, url, counts, statuses, written, pending), name, ckpt
+        killed = kill_inside_the_load(argv, url, lake)
+        killed.pending = json.loads((ckpt / "positions.json").read_text())["pending"]
+        return killed, name, ckpt
 
     return EXECUTOR.submit(job)

