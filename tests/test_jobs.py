@@ -119,3 +119,21 @@ def test_error_messages_are_scrubbed_of_card_numbers_but_keep_times():
     )
     assert "2026-11-24 20:42:05" in text
     assert "4111" not in text and "5494173772652516" not in text
+
+
+def test_both_runtimes_import_pysparks_short_names_and_each_class_exists(spark, monkeypatch):
+    """py4j finds `functions` & co. by full name, not by searching Spark's class path
+    under each star import (io.hadoop.SHORT_NAMES): both the local session and the
+    session Glue hands over get the imports, and every name is a real class (a misspelt
+    one would silently fall back to the search)."""
+    from cafe_etl import io
+    from cafe_etl.runtime import glue
+    from cafe_etl.runtime import spark as local
+
+    imported = []
+    monkeypatch.setattr(io.hadoop, "java_import", lambda view, name: imported.append(name))
+    assert local.local_spark("cafe-etl-tests") is spark  # the running session, imports made
+    glue._apply_session_conf(spark)  # what the Glue branch does to Glue's session
+    assert imported == [*io.SHORT_NAMES, *io.SHORT_NAMES]
+    lang = spark.sparkContext._jvm.java.lang  # noqa: SLF001 - the check needs the JVM
+    assert [lang.Class.forName(n).getName() for n in io.SHORT_NAMES] == list(io.SHORT_NAMES)

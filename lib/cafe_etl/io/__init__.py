@@ -8,6 +8,13 @@ Bottom layer: imports nothing of the project but `errors`.
 """
 
 from cafe_etl.io.arrow import arrow_filesystem
-from cafe_etl.io.hadoop import FileInfo, HadoopFs, java_cause
+from cafe_etl.io.hadoop import SHORT_NAMES, FileInfo, HadoopFs, import_short_names, java_cause
 
-__all__ = ["FileInfo", "HadoopFs", "arrow_filesystem", "java_cause"]
+__all__ = [
+    "SHORT_NAMES",
+    "FileInfo",
+    "HadoopFs",
+    "arrow_filesystem",
+    "import_short_names",
+    "java_cause",
+]

@@ -13,6 +13,7 @@ import awsglue.job
 from pyspark.context import SparkContext
 from pyspark.sql import SparkSession
 
+from cafe_etl.io import import_short_names
 from cafe_etl.runtime.spark import SESSION_CONF, local_spark
 
 log = logging.getLogger("cafe_etl")
@@ -69,3 +70,4 @@ def build_runtime(
 def _apply_session_conf(spark) -> None:
     for key, value in SESSION_CONF.items():
         spark.conf.set(key, value)
+    import_short_names(spark)

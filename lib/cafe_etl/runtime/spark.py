@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from pyspark.sql import SparkSession
 
+from cafe_etl.io import import_short_names
 from cafe_etl.runtime import java
 
 # Session settings both runtimes share. All are runtime SQL settings, so on Glue they are
@@ -76,4 +77,5 @@ def local_spark(app_name: str, extra_conf: Mapping[str, str] | None = None):
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
+    import_short_names(spark)
     return spark
