@@ -70,22 +70,47 @@ def query(url: str, statement: str) -> list[tuple]:
         return conn.execute(statement).fetchall()
 
 
-def test_late_and_resent_files_are_loaded_by_the_next_night_and_a_quiet_night_changes_nothing(
-    spark, tmp_path, warehouse_url, pg_server
+def test_late_resent_and_deleted_files_and_a_failed_load_across_nights_load_each_file_once(
+    spark, tmp_path, warehouse_url, pg_server, monkeypatch
 ):
-    """One branch's file arrives a day late, another's is re-sent corrected: the next
-    scheduled night processes both days (and its own) whole, and equals one run over
-    everything; the night after, with nothing new, changes nothing."""
+    """Scheduled nights over two branches' files, one scenario a night (each night a run):
+    1. two files of day 1;
+    2. day 2 with one branch missing, and the load failing at its last statement (the
+       ledger's, after every merge): the whole warehouse stays as it was, ledger included,
+       and the run is recorded failed; the same night run again loads the day;
+    3. the missing file arrives late, another is re-sent corrected, day 3 arrives: the
+       three days are processed whole and equal one run over everything;
+    4. nothing new: nothing changes;
+    5. a loaded file is deleted and a late one lands on its day: the day is refused, by
+       the scheduled night and by a run for that day alike, and no row is deleted."""
+    from cafe_etl.warehouse import sql
+
     raw, lake = tmp_path / "raw", tmp_path / "lake"
     leeds = send(raw, "Leeds", D1)
     send(raw, "York", D1)
     night(spark, raw, lake, warehouse_url, today=D2)
     assert query(warehouse_url, "SELECT count(*) FROM cafe.fact_transaction") == [(6,)]
+
     send(raw, "Leeds", D2)  # York's till is offline on day 2
-    second = night(spark, raw, lake, warehouse_url, today=D3)
+    before = warehouse_dump(warehouse_url)
+    ledger = query(warehouse_url, "SELECT * FROM cafe.etl_file ORDER BY 1")
+    statements = sql.ledger_statements
+    monkeypatch.setattr(sql, "ledger_statements", lambda: [*statements(), "SELECT 1/0"])
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        night(spark, raw, lake, warehouse_url, today=D3)
+    monkeypatch.undo()
+    assert warehouse_dump(warehouse_url) == before
+    assert query(warehouse_url, "SELECT * FROM cafe.etl_file ORDER BY 1") == ledger
+    assert len(ledger) == 2
+    assert query(warehouse_url, "SELECT status FROM cafe.etl_run ORDER BY started_at") == [
+        ("succeeded",),
+        ("failed",),
+    ]
+    second = night(spark, raw, lake, warehouse_url, today=D3)  # the retry loads the day
     assert second["days_processed"] == ["2026-11-02"]
     assert second["missing_branches"] == {"2026-11-02": ["York"]}
     assert second["late_files"] == [] and second["missing_branch_days"] == 1
+    assert query(warehouse_url, "SELECT count(*) FROM cafe.etl_file") == [(3,)]
 
     late = send(raw, "York", D2)  # uploaded late, into its own day's prefix
     # The manager re-sends Leeds's day 1: the first sale removed, the second corrected.
@@ -139,6 +164,23 @@ def test_late_and_resent_files_are_loaded_by_the_next_night_and_a_quiet_night_ch
     assert query(warehouse_url, "SELECT * FROM cafe.etl_file ORDER BY 1") == ledger
     assert sorted(str(p) for p in lake.rglob("*.parquet")) == lake_before
 
+    facts = warehouse_dump(warehouse_url)["fact_transaction"]
+    lake_facts = sorted(
+        (r["transaction_id"], r["source_file"]) for r in lake_rows(lake, "transactions")
+    )
+    (raw / key("York", D1)).unlink()  # expired, or deleted by hand
+    send(raw, "Hull", D1)  # and a late file for the same day
+    for summary in (
+        night(spark, raw, lake, warehouse_url, today=D3 + dt.timedelta(days=3)),
+        run_nightly(spark, raw, lake, warehouse_url, "2026-11-01"),
+    ):
+        assert summary["days_processed"] == []
+        assert list(summary["refused_days"]) == ["2026-11-01"]
+        assert key("York", D1) in summary["refused_days"]["2026-11-01"]
+    assert warehouse_dump(warehouse_url)["fact_transaction"] == facts  # York's rows kept
+    after = sorted((r["transaction_id"], r["source_file"]) for r in lake_rows(lake, "transactions"))
+    assert after == lake_facts and len(after) == 17
+
 
 def test_a_night_with_nothing_to_read_runs_no_spark_job_and_counts_no_rows(
     spark, tmp_path, warehouse_url
@@ -160,48 +202,6 @@ def test_a_night_with_nothing_to_read_runs_no_spark_job_and_counts_no_rows(
     assert quiet["files_read"] == 0 and quiet["days_processed"] == []
     assert query(warehouse_url, "SELECT status FROM cafe.etl_run") == [("succeeded",)]
     assert query(warehouse_url, "SELECT count(*) FROM cafe.fact_transaction") == [(0,)]
-
-
-def test_a_deleted_raw_file_never_deletes_its_rows(spark, tmp_path, warehouse_url):
-    raw, lake = tmp_path / "raw", tmp_path / "lake"
-    for branch in ("Leeds", "York"):
-        send(raw, branch, D1)
-    night(spark, raw, lake, warehouse_url, today=D2)
-    before = warehouse_dump(warehouse_url)
-    lake_before = sorted(
-        (r["transaction_id"], r["source_file"]) for r in lake_rows(lake, "transactions")
-    )
-
-    (raw / key("York", D1)).unlink()  # expired, or deleted by hand
-    send(raw, "Hull", D1)  # and a late file for the same day
-    for summary in (
-        night(spark, raw, lake, warehouse_url, today=D3),
-        run_nightly(spark, raw, lake, warehouse_url, "2026-11-01"),
-    ):
-        assert summary["days_processed"] == []
-        assert list(summary["refused_days"]) == ["2026-11-01"]
-        assert key("York", D1) in summary["refused_days"]["2026-11-01"]
-    assert warehouse_dump(warehouse_url) == before  # York's three rows are kept, exactly
-    after = sorted((r["transaction_id"], r["source_file"]) for r in lake_rows(lake, "transactions"))
-    assert after == lake_before and len(after) == 6
-
-
-def test_a_failed_load_leaves_the_ledger_untouched(spark, tmp_path, warehouse_url, monkeypatch):
-    from cafe_etl.warehouse import sql
-
-    raw, lake = tmp_path / "raw", tmp_path / "lake"
-    send(raw, "Leeds", D1)
-    statements = sql.ledger_statements
-    monkeypatch.setattr(sql, "ledger_statements", lambda: [*statements(), "SELECT 1/0"])
-    with pytest.raises(psycopg.errors.DivisionByZero):
-        night(spark, raw, lake, warehouse_url, today=D2)
-    assert query(warehouse_url, "SELECT count(*) FROM cafe.etl_file") == [(0,)]
-    assert query(warehouse_url, "SELECT count(*) FROM cafe.fact_transaction") == [(0,)]
-    assert query(warehouse_url, "SELECT status FROM cafe.etl_run") == [("failed",)]
-    monkeypatch.undo()
-    retry = night(spark, raw, lake, warehouse_url, today=D2)  # the next night loads it
-    assert retry["days_processed"] == ["2026-11-01"] and retry["late_files"] == []
-    assert query(warehouse_url, "SELECT count(*) FROM cafe.etl_file") == [(1,)]
 
 
 def test_plan_processes_only_days_with_new_or_changed_files_within_the_lookback():
