@@ -195,6 +195,7 @@ class Killed:
     statuses: list[str]  # cafe.etl_run's statuses right after the kill
     lake_transactions: int  # the lake's transaction rows right after the kill
     pending: object = None  # the stream's pending batch in its checkpoint, if a stream
+    log: str = ""  # the job's log (stderr) up to the kill
 
 
 def kill_inside_the_load(argv: list[str], url: str, lake: Path) -> Killed:
@@ -209,14 +210,16 @@ def kill_inside_the_load(argv: list[str], url: str, lake: Path) -> Killed:
     PostgresWarehouse(url).ensure_schema()
     with psycopg.connect(url) as holder:
         holder.execute("LOCK TABLE cafe.fact_transaction IN SHARE MODE")
-        run_and_kill(argv, IN_LOAD, lambda: wait_for_lock_waiter(holder, "cafe.fact_transaction"))
+        log = run_and_kill(
+            argv, IN_LOAD, lambda: wait_for_lock_waiter(holder, "cafe.fact_transaction")
+        )
         counts = {
             t: holder.execute(f"SELECT count(*) FROM cafe.{t}").fetchone()[0] for t in TABLE_ORDER
         }
         statuses = [s for (s,) in holder.execute("SELECT status FROM cafe.etl_run")]
         written = len(lake_rows(lake, "transactions"))
         holder.rollback()
-    return Killed(lake, url, counts, statuses, written)
+    return Killed(lake, url, counts, statuses, written, log=log)
 
 
 @pytest.fixture(scope="session")

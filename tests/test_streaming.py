@@ -39,8 +39,9 @@ def stream_name(kinesis, request):
 class NoWarmUp(stream.MicroBatch):
     """MicroBatch without its warm-up: a made-up record through the transforms and a
     scratch lake write, which only moves compile time off the first batch's latency and
-    costs as much as a small batch. The first test here keeps it, and shows it leaves
-    nothing in the lake or the warehouse; so does the SIGKILL test's job script."""
+    costs as much as a small batch. The SIGKILL test's job script keeps it (the local
+    driver always warms up), and that test shows it leaves nothing in the lake or the
+    warehouse."""
 
     def warm_up(self) -> float:
         return 0.0
@@ -79,7 +80,7 @@ def test_n_records_make_n_transactions_and_malformed_are_quarantined(
     )
     put(kinesis, stream_name, records)
     lake, ckpt = tmp_path / "lake", tmp_path / "ckpt"
-    summary = consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt, stream.MicroBatch)
+    summary = consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt)
     assert summary["records"] == 124
     assert summary["transactions"] == 121  # 120 arrays + 1 object with the 2022 names
     assert summary["quarantined"] == 3
@@ -88,9 +89,7 @@ def test_n_records_make_n_transactions_and_malformed_are_quarantined(
             "SELECT count(*), array_agg(DISTINCT source) FROM cafe.fact_transaction"
         ).fetchone()
     assert (n, sources) == (121, ["stream"])
-    # The warm-up's made-up record ("Warm Up" at Leeds) left nothing behind.
     assert len(lake_rows(lake, "transactions")) == 121
-    assert not [p for p in lake.rglob("*") if p.name == "warm-up"]  # its scratch folder
     reasons = sorted(q["reason"] for q in lake_rows(lake, "quarantine"))
     assert reasons == ["malformed_record", "malformed_record", "wrong_field_count"]
     assert summary["latency_p95_seconds"] is not None
@@ -206,6 +205,10 @@ def test_consumer_sigkilled_inside_the_load_and_restarted_loses_and_doubles_noth
     assert killed.statuses == ["running"]
     assert killed.lake_transactions == KILLED_STREAM_RECORDS
     assert killed.pending is not None
+    # The job warmed up first: its made-up record ("Warm Up" at Leeds) left no lake row
+    # (the count above), no scratch folder, and, after the restart, no fact (below).
+    assert "warm-up:" in killed.log
+    assert not [p for p in killed.lake.rglob("*") if p.name == "warm-up"]
     restarted = consume(spark, kinesis, name, killed.lake, killed.url, ckpt)
     assert restarted["records"] == KILLED_STREAM_RECORDS  # the pending batch, read again
     with psycopg.connect(killed.url) as conn:
