@@ -10,6 +10,8 @@ can parse it. The HCL is read with the hcl2 module checkov itself uses.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 import shutil
 import sys
@@ -73,11 +75,17 @@ class Config:
         return {name: body for (t, name), body in self.resources.items() if t == rtype}
 
 
+@functools.cache
+def _parse(text: str) -> dict:
+    # A mutation test edits one file of a copied tree: the others parse as before, and
+    # parsing is most of a wiring test's time (hcl2's grammar is a pure-Python parser).
+    return hcl2.loads(text)
+
+
 def load_config(tf_dir: Path = TF_DIR) -> Config:
     cfg = Config(tf_dir=Path(tf_dir))
     for path in sorted(Path(tf_dir).glob("*.tf")):
-        with open(path, encoding="utf-8") as handle:
-            parsed = hcl2.load(handle)
+        parsed = copy.deepcopy(_parse(path.read_text(encoding="utf-8")))
         for entry in parsed.get("resource", []):
             for rtype, named in entry.items():
                 for name, body in named.items():
