@@ -1,8 +1,9 @@
 """Files, wherever they are: S3 on Glue, a folder on a laptop.
 
 Owns the one wrapper of Hadoop's FileSystem (`HadoopFs`, reached through Spark's JVM:
-the same calls on S3A and on disk) and pyarrow's file systems for the readers that work
-without Spark (`arrow_filesystem`). No other module touches py4j's `_jvm`.
+the same calls on S3A and on disk), pyarrow's file systems for the readers that work
+without Spark (`arrow_filesystem`), and py4j's imports of the classes PySpark names on
+every call (`import_short_names`). No other module touches py4j's `_jvm`.
 
 Bottom layer: imports nothing of the project but `errors`.
 """

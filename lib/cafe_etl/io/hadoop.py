@@ -20,7 +20,7 @@ from pyspark.sql import SparkSession
 # Classes PySpark reaches by their short name through py4j's JVM view, on every call:
 # `functions` for each pyspark.sql.functions call (hundreds while a run builds its query),
 # PythonUtils for each list of columns, Column. py4j resolves a short name by trying it
-# bare, then under each of PySpark's nine star imports in turn, and every miss is a
+# bare, then under each of PySpark's eight star imports in turn, and every miss is a
 # Class.forName that searches all ~250 jars of Spark's class path: `functions` came after
 # six misses, ~0.3 ms each time. Imported by full name, py4j finds them at once (py4j's
 # java_import, as PySpark itself imports SparkConf). A run of the test corpus makes 878
