@@ -190,7 +190,7 @@ def _extract_transform_load(
             # The figures are those of no rows; the load still runs, and records the run.
             for stage in ("extract", "transform", "lake_write"):
                 watch.seconds[stage] = 0.0
-            summary.update(files_read=0, files_failed=0, files_empty=0, **processing.NO_ROWS)
+            summary.update(files_read=0, files_failed=0, files_empty=0, **processing.no_rows())
         days = sorted(set(summary["sale_dates"]) | _file_days(files))
         with watch.stage("warehouse_load"):
             summary["seconds"] = watch.seconds
