@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
+import os
 import re
 import shutil
+import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -280,3 +284,103 @@ def copy_tree(tmp: Path) -> Path:
 def checkov_command() -> list[str]:
     """checkov from the same environment as this interpreter."""
     return [sys.executable, "-m", "checkov.main"]
+
+
+# ---------------------------------------------------------------------------------------
+# checkov, with the project's own checks
+# ---------------------------------------------------------------------------------------
+
+CUSTOM_CHECKS = {"CKV_CAFE_1", "CKV_CAFE_2", "CKV_CAFE_3", "CKV_CAFE_4", "CKV_CAFE_5"}
+
+# Each custom check bites: (file, old text, new text) -> the (check, resource) that must
+# fail on a copy of terraform/ with every edit made (test_terraform_mutations).
+CHECKOV_MUTATIONS = {
+    "salt passed as an argument": (
+        ("glue_jobs.tf", '"--process_date"  = var.nightly_process_date',
+         '"--process_date"  = var.nightly_process_date\n        "--hash_salt" = "pepper"'),
+        ("CKV_CAFE_1", 'aws_glue_job.this["nightly_batch"]'),
+    ),
+    "streaming job on a bigger worker": (
+        ("glue_jobs.tf", 'worker_type        = "G.025X"', 'worker_type        = "G.1X"'),
+        ("CKV_CAFE_2", 'aws_glue_job.this["kinesis_stream"]'),
+    ),
+    "raw exports kept for ever": (
+        ("s3.tf", "expiration_days        = var.raw_retention_days",
+         "expiration_days        = null"),
+        ("CKV_CAFE_3", 'bucket["raw"]'),
+    ),
+    "alert topic without the customer key": (
+        ("monitoring.tf", "  kms_master_key_id = aws_kms_key.main.arn\n", ""),
+        ("CKV_CAFE_4", "aws_sns_topic.alerts"),
+    ),
+    "Athena results with S3-managed keys": (
+        ("athena.tf", 'encryption_option = "SSE_KMS"', 'encryption_option = "SSE_S3"'),
+        ("CKV_CAFE_4", "aws_athena_workgroup.lake"),
+    ),
+    "data buckets without the customer key": (
+        ("s3.tf", "  kms_key_arn                        = aws_kms_key.main.arn\n", ""),
+        ("CKV_CAFE_5", 'bucket["lake"]'),
+    ),
+}  # fmt: skip
+
+_CHECK_KINDS = ("passed_checks", "failed_checks", "skipped_checks")
+
+
+def run_checkov(directory: Path, checks: str | None = None) -> tuple[dict, float]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BC_", "PRISMA_", "CKV_"))}
+    env.update(
+        {
+            "LOG_LEVEL": "WARNING",
+            "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false",
+            "PYTHONWARNINGS": "ignore",
+        }
+    )
+    command = checkov_command() + [
+        "-d", str(directory), "--framework", "terraform", "--compact", "-o", "json",
+        "--skip-download", "--external-checks-dir", str(CHECKS_DIR),
+        "--var-file", str(ALL_FEATURES_TFVARS),
+    ]  # fmt: skip
+    if checks:
+        command += ["-c", checks]
+    started = time.monotonic()
+    completed = subprocess.run(
+        command, capture_output=True, text=True, env=env, cwd=str(REPO), timeout=300, check=False
+    )
+    elapsed = time.monotonic() - started
+    assert completed.returncode in (0, 1), (
+        f"checkov crashed ({completed.returncode}):\n{completed.stderr[-3000:]}"
+    )
+    report = json.loads(completed.stdout)
+    if isinstance(report, list):
+        report = next(r for r in report if r.get("check_type") == "terraform")
+    return report, elapsed
+
+
+def checkov_part(report: dict, tree: str) -> dict:
+    """The part of a report over several trees (checkov -d over their parent) that is
+    about `tree`/terraform, as a run over that folder alone reports it: file paths
+    relative to it, and a summary of its own results (checkov's resource_count also
+    counts resources no check applies to; resources_checked does not). Parse errors are
+    shared: the trees
+    are copies of one module, and any error fails every part."""
+    prefix = f"/{tree}/terraform/"
+    parts: dict[str, list] = {kind: [] for kind in _CHECK_KINDS}
+    for kind in _CHECK_KINDS:
+        for check in report["results"].get(kind, []):
+            if check["file_path"].startswith(prefix):
+                parts[kind].append({**check, "file_path": check["file_path"][len(prefix) - 1 :]})
+    resources = {(c["file_path"], c["resource"]) for kind in _CHECK_KINDS for c in parts[kind]}
+    errors = report["results"].get("parsing_errors", [])
+    summary = {kind.split("_")[0]: len(parts[kind]) for kind in _CHECK_KINDS}
+    summary |= {"parsing_errors": len(errors), "resources_checked": len(resources)}
+    return {"results": {**parts, "parsing_errors": errors}, "summary": summary}
+
+
+def results(report: dict, kind: str) -> list[tuple[str, str]]:
+    return [(c["check_id"], c["resource"]) for c in report["results"].get(f"{kind}_checks", [])]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert text.count(old) == 1, f"{old!r} is not in {path.name} exactly once"
+    path.write_text(text.replace(old, new))

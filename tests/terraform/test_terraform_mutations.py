@@ -9,69 +9,33 @@ from pathlib import Path
 
 import pytest
 from cafe_tf import (
+    CHECKOV_MUTATIONS,
+    CUSTOM_CHECKS,
     check_job_arguments,
     check_job_scripts,
     check_references,
     copy_tree,
+    edit,
     grantee,
     load_config,
     one,
     render,
+    results,
     trigger_edges,
 )
-from test_terraform_static import CUSTOM_CHECKS, results, run_checkov
 from test_terraform_wiring import ROLE_NAME, SYMBOLS, view_columns
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert text.count(old) == 1, f"{old!r} is not in {path.name} exactly once"
-    path.write_text(text.replace(old, new))
-
 
 # ---------------------------------------------------------------------------------------
 # checkov custom checks: one mutated copy, one checkov run, one expected failure each
 # ---------------------------------------------------------------------------------------
 
-# (file, old text, new text) -> the (check, resource) that must fail.
-CHECKOV_MUTATIONS = {
-    "salt passed as an argument": (
-        ("glue_jobs.tf", '"--process_date"  = var.nightly_process_date',
-         '"--process_date"  = var.nightly_process_date\n        "--hash_salt" = "pepper"'),
-        ("CKV_CAFE_1", 'aws_glue_job.this["nightly_batch"]'),
-    ),
-    "streaming job on a bigger worker": (
-        ("glue_jobs.tf", 'worker_type        = "G.025X"', 'worker_type        = "G.1X"'),
-        ("CKV_CAFE_2", 'aws_glue_job.this["kinesis_stream"]'),
-    ),
-    "raw exports kept for ever": (
-        ("s3.tf", "expiration_days        = var.raw_retention_days",
-         "expiration_days        = null"),
-        ("CKV_CAFE_3", 'bucket["raw"]'),
-    ),
-    "alert topic without the customer key": (
-        ("monitoring.tf", "  kms_master_key_id = aws_kms_key.main.arn\n", ""),
-        ("CKV_CAFE_4", "aws_sns_topic.alerts"),
-    ),
-    "Athena results with S3-managed keys": (
-        ("athena.tf", 'encryption_option = "SSE_KMS"', 'encryption_option = "SSE_S3"'),
-        ("CKV_CAFE_4", "aws_athena_workgroup.lake"),
-    ),
-    "data buckets without the customer key": (
-        ("s3.tf", "  kms_key_arn                        = aws_kms_key.main.arn\n", ""),
-        ("CKV_CAFE_5", 'bucket["lake"]'),
-    ),
-}  # fmt: skip
 
-
-@pytest.fixture(scope="module")
-def mutated_checkov_failures(tmp_path_factory) -> set[tuple[str, str]]:
-    copy = copy_tree(tmp_path_factory.mktemp("mutated"))
-    for (file, old, new), _expected in CHECKOV_MUTATIONS.values():
-        _edit(copy / file, old, new)
-    report, elapsed = run_checkov(copy, checks=",".join(sorted(CUSTOM_CHECKS)))
-    print(f"checkov (custom checks, mutated copy) in {elapsed:.1f}s")
-    return set(results(report, "failed"))
+@pytest.fixture
+def mutated_checkov_failures(checkov_reports) -> set[tuple[str, str]]:
+    """The custom checks that failed on the copy with every CHECKOV_MUTATIONS edit (the
+    session's one checkov run, conftest)."""
+    reports, _elapsed = checkov_reports
+    return {(c, r) for c, r in results(reports["mutated"], "failed") if c in CUSTOM_CHECKS}
 
 
 @pytest.mark.parametrize("mutation", sorted(CHECKOV_MUTATIONS))
@@ -114,7 +78,7 @@ def tree(tmp_path) -> Path:
 )  # fmt: skip
 def test_job_argument_mutation_is_reported(tree, old, new, problem):
     assert problem not in check_job_arguments(load_config(tree))
-    _edit(tree / "glue_jobs.tf", old, new)
+    edit(tree / "glue_jobs.tf", old, new)
     assert problem in check_job_arguments(load_config(tree))
 
 
@@ -132,7 +96,7 @@ def test_job_argument_mutation_is_reported(tree, old, new, problem):
 )  # fmt: skip
 def test_undeclared_reference_is_reported(tree, old, new, problem):
     assert check_references(load_config(tree)) == []
-    _edit(tree / "outputs.tf", old, new)
+    edit(tree / "outputs.tf", old, new)
     assert problem in check_references(load_config(tree))
 
 
@@ -162,7 +126,7 @@ def test_grant_to_another_user_is_seen(tree):
 
     assert grantee_of(load_config(tree)) == f"IAMR:{ROLE_NAME}"
     # IAM: is the prefix of IAM users, not roles: the job would still have no rights.
-    _edit(tree / "warehouse_bootstrap.tf", '"IAMR:${aws_iam_role', '"IAM:${aws_iam_role')
+    edit(tree / "warehouse_bootstrap.tf", '"IAMR:${aws_iam_role', '"IAM:${aws_iam_role')
     assert grantee_of(load_config(tree)) == f"IAM:{ROLE_NAME}"
 
 
@@ -171,6 +135,6 @@ def test_missing_athena_query_and_renamed_quicksight_column_are_seen(tree):
 
     (tree / "athena" / "v_payment_mix.sql").unlink()
     assert {p.stem for p in (tree / "athena").glob("*.sql")} != set(TREND_VIEWS)
-    _edit(tree / "quicksight.tf", "      items_sold   = ", "      items        = ")
+    edit(tree / "quicksight.tf", "      items_sold   = ", "      items        = ")
     columns = load_config(tree).locals["trend_view_columns"]["v_region_product_sales"]
     assert list(columns) != view_columns("v_region_product_sales")

@@ -7,16 +7,12 @@ not from a terraform binary on PATH, so a fresh clone needs nothing but `make`.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
-from cafe_tf import ALL_FEATURES_TFVARS, CHECKS_DIR, REPO, TF_DIR, checkov_command, copy_tree
+from cafe_tf import ALL_FEATURES_TFVARS, CUSTOM_CHECKS, TF_DIR, copy_tree, results
 
 
 @pytest.fixture(autouse=True)
@@ -187,46 +183,12 @@ def test_terraform_validations_accept_and_reject(variables_only, values, accepte
 # checkov, with the project's own checks
 # ---------------------------------------------------------------------------------------
 
-CUSTOM_CHECKS = {"CKV_CAFE_1", "CKV_CAFE_2", "CKV_CAFE_3", "CKV_CAFE_4", "CKV_CAFE_5"}
 
-
-def run_checkov(directory: Path, checks: str | None = None) -> tuple[dict, float]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BC_", "PRISMA_", "CKV_"))}
-    env.update(
-        {
-            "LOG_LEVEL": "WARNING",
-            "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false",
-            "PYTHONWARNINGS": "ignore",
-        }
-    )
-    command = checkov_command() + [
-        "-d", str(directory), "--framework", "terraform", "--compact", "-o", "json",
-        "--skip-download", "--external-checks-dir", str(CHECKS_DIR),
-        "--var-file", str(ALL_FEATURES_TFVARS),
-    ]  # fmt: skip
-    if checks:
-        command += ["-c", checks]
-    started = time.monotonic()
-    completed = subprocess.run(
-        command, capture_output=True, text=True, env=env, cwd=str(REPO), timeout=300, check=False
-    )
-    elapsed = time.monotonic() - started
-    assert completed.returncode in (0, 1), (
-        f"checkov crashed ({completed.returncode}):\n{completed.stderr[-3000:]}"
-    )
-    report = json.loads(completed.stdout)
-    if isinstance(report, list):
-        report = next(r for r in report if r.get("check_type") == "terraform")
-    return report, elapsed
-
-
-def results(report: dict, kind: str) -> list[tuple[str, str]]:
-    return [(c["check_id"], c["resource"]) for c in report["results"].get(f"{kind}_checks", [])]
-
-
-@pytest.fixture(scope="module")
-def checkov_report():
-    return run_checkov(TF_DIR)
+@pytest.fixture
+def checkov_report(checkov_reports):
+    """checkov's report on terraform/ as it is (the session's one checkov run, conftest)."""
+    reports, elapsed = checkov_reports
+    return reports["module"], elapsed
 
 
 def test_checkov_reports_no_failed_checks(checkov_report):
@@ -236,7 +198,7 @@ def test_checkov_reports_no_failed_checks(checkov_report):
     print(f"checkov: {summary} in {elapsed:.1f}s")
     assert summary["parsing_errors"] == 0
     # A checkov that parsed nothing would pass vacuously.
-    assert summary["resource_count"] >= 80, summary
+    assert summary["resources_checked"] >= 70, summary  # 77 of checkov's 100 (2026-11-26)
     assert summary["passed"] >= 250, summary
     assert summary["failed"] == 0, results(report, "failed")
 
