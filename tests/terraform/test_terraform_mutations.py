@@ -14,6 +14,7 @@ from cafe_tf import (
     check_job_arguments,
     check_job_scripts,
     check_references,
+    checkov_reports,
     copy_tree,
     edit,
     grantee,
@@ -31,10 +32,10 @@ from test_terraform_wiring import ROLE_NAME, SYMBOLS, view_columns
 
 
 @pytest.fixture
-def mutated_checkov_failures(checkov_reports) -> set[tuple[str, str]]:
+def mutated_checkov_failures() -> set[tuple[str, str]]:
     """The custom checks that failed on the copy with every CHECKOV_MUTATIONS edit (the
-    session's one checkov run, conftest)."""
-    reports, _elapsed = checkov_reports
+    session's one checkov run)."""
+    reports, _elapsed = checkov_reports()
     return {(c, r) for c, r in results(reports["mutated"], "failed") if c in CUSTOM_CHECKS}
 
 

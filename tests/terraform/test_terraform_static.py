@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from cafe_tf import ALL_FEATURES_TFVARS, CUSTOM_CHECKS, TF_DIR, copy_tree, results
+from cafe_tf import ALL_FEATURES_TFVARS, CUSTOM_CHECKS, TF_DIR, checkov_reports, copy_tree, results
 
 
 @pytest.fixture(autouse=True)
@@ -185,9 +185,9 @@ def test_terraform_validations_accept_and_reject(variables_only, values, accepte
 
 
 @pytest.fixture
-def checkov_report(checkov_reports):
-    """checkov's report on terraform/ as it is (the session's one checkov run, conftest)."""
-    reports, elapsed = checkov_reports
+def checkov_report():
+    """checkov's report on terraform/ as it is (the session's one checkov run)."""
+    reports, elapsed = checkov_reports()
     return reports["module"], elapsed
 
 
