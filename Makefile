@@ -34,13 +34,15 @@ help:
 
 # The virtualenv is rebuilt only when pyproject.toml changes. pip installs uv, which
 # installs the project: the same packages as pip's resolver picks, in ~35 s rather than
-# ~140 s (parallel downloads, no byte-compiling of every module up front).
+# ~140 s (parallel downloads, no byte-compiling of every module up front). uv reads no
+# pip configuration: where only pip's configured index is reachable, pip does the install.
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (AWS Glue 5.1), got " + sys.version' \
 		|| { rm -rf $(VENV); exit 1; }
-	$(PY) -m pip install --quiet --disable-pip-version-check 'uv>=0.5,<1'
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[local,dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check 'uv>=0.5,<1' \
+		&& $(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[local,dev]' \
+		|| $(PY) -m pip install --quiet --disable-pip-version-check -e '.[local,dev]'
 	@touch $(STAMP)
 
 setup: $(STAMP)
