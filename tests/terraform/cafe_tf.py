@@ -328,7 +328,7 @@ CHECKOV_MUTATIONS = {
 _CHECK_KINDS = ("passed_checks", "failed_checks", "skipped_checks")
 
 
-def run_checkov(directory: Path, checks: str | None = None) -> tuple[dict, float]:
+def run_checkov(directory: Path) -> tuple[dict, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BC_", "PRISMA_", "CKV_"))}
     env.update(
         {
@@ -342,8 +342,6 @@ def run_checkov(directory: Path, checks: str | None = None) -> tuple[dict, float
         "--skip-download", "--external-checks-dir", str(CHECKS_DIR),
         "--var-file", str(ALL_FEATURES_TFVARS),
     ]  # fmt: skip
-    if checks:
-        command += ["-c", checks]
     started = time.monotonic()
     completed = subprocess.run(
         command, capture_output=True, text=True, env=env, cwd=str(REPO), timeout=300, check=False
@@ -363,8 +361,7 @@ def checkov_part(report: dict, tree: str) -> dict:
     about `tree`/terraform, as a run over that folder alone reports it: file paths
     relative to it, and a summary of its own results (checkov's resource_count also
     counts resources no check applies to; resources_checked does not). Parse errors are
-    shared: the trees
-    are copies of one module, and any error fails every part."""
+    shared: the trees are copies of one module, and any error fails every part."""
     prefix = f"/{tree}/terraform/"
     parts: dict[str, list] = {kind: [] for kind in _CHECK_KINDS}
     for kind in _CHECK_KINDS:
