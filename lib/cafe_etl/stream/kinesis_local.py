@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 import logging
+import math
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 
-from pyspark.sql import SparkSession
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pyspark.sql import DataFrame, SparkSession
 
 from cafe_etl.stream.checkpoint import Checkpoint
 from cafe_etl.stream.micro_batch import MicroBatch
 from cafe_etl.stream.records import RECORD_SCHEMA
 
 log = logging.getLogger("cafe_etl.stream")
+
+# RECORD_SCHEMA's columns as pyarrow types, for the batch files the driver writes.
+RECORD_ARROW = pa.schema(
+    [
+        ("data", pa.string()),
+        ("shard_id", pa.string()),
+        ("sequence_number", pa.string()),
+        ("arrival_ms", pa.int64()),
+    ]
+)
+# Records per batch file: a big batch is read by several tasks, one file each.
+RECORDS_PER_FILE = 2_000
 
 
 @dataclass
@@ -134,13 +150,8 @@ class LocalKinesisDriver:
         state = self.checkpoint.state
         state["pending"] = {"id": batch_id, "ranges": ranges}
         self.checkpoint.save()  # write-ahead: a restart re-reads exactly this batch
-        rows = [(r["data"], r["shard_id"], r["sequence_number"], r["arrival_ms"]) for r in records]
-        # Small slices: the records travel inside the tasks, and Spark warns past 1 MB each.
-        slices = max(self.spark.sparkContext.defaultParallelism, len(rows) // 2_000)
-        frame = self.spark.createDataFrame(
-            self.spark.sparkContext.parallelize(rows, slices), RECORD_SCHEMA
-        )
-        summary = self.batch.process(frame, batch_id)
+        with tempfile.TemporaryDirectory(prefix=f"cafe-stream-batch-{batch_id}-") as folder:
+            summary = self.batch.process(self._records_frame(records, folder), batch_id)
         committed_ms = time.time() * 1000
         self.latencies += [(committed_ms - r["arrival_ms"]) / 1000 for r in records]
         arrivals = [r["arrival_ms"] for r in records]
@@ -157,6 +168,22 @@ class LocalKinesisDriver:
             f"transactions, {summary['quarantined']} quarantined, {summary['seconds']:.1f}s",
             file=sys.stderr,
         )
+
+    def _records_frame(self, records: list[dict], folder: str) -> DataFrame:
+        """The batch's records as Parquet files in `folder`, read by Spark's own reader.
+
+        `spark.createDataFrame` over Python rows hands them to Python worker processes
+        to re-read (frames.py), a worker start and a pass through Python per batch.
+        pyarrow writes the same rows in C++ and Spark reads them in the JVM. Records
+        are read only while MicroBatch.process runs (it persists them on first use), so
+        the files may go when it returns.
+        """
+        table = pa.Table.from_pylist(records, schema=RECORD_ARROW)
+        files = max(self.spark.sparkContext.defaultParallelism, len(records) // RECORDS_PER_FILE)
+        step = math.ceil(len(records) / files)
+        for part, start in enumerate(range(0, len(records), step)):
+            pq.write_table(table.slice(start, step), f"{folder}/part-{part:05d}.parquet")
+        return self.spark.read.schema(RECORD_SCHEMA).parquet(f"file://{folder}")
 
     def _summary(self, elapsed: float) -> dict:
         lat = sorted(self.latencies)
