@@ -254,6 +254,33 @@ def test_checkpoint_lost_between_batches_loses_and_doubles_nothing(
     assert len(set(ids)) == 250
 
 
+@pytest.mark.parametrize("count", [0, 3, 6_001])
+def test_a_batchs_records_reach_spark_whole_through_its_files(spark, tmp_path, count):
+    """The local driver hands Spark a batch's records as Parquet files (no Python worker):
+    every record and field arrives as it was, none twice; a big batch is several files, so
+    several tasks; no records is no rows."""
+    from cafe_etl.stream.kinesis_local import RECORDS_PER_FILE, LocalKinesisDriver
+
+    driver = LocalKinesisDriver(
+        spark=spark, client=None, stream_name="s", batch=None, checkpoint=None,
+        window_seconds=1.0, stop_after_idle_seconds=None,
+    )  # fmt: skip
+    records = [
+        {"data": f'["é{i}"]', "shard_id": f"shardId-{i % 2}", "sequence_number": str(i),
+         "arrival_ms": 1_700_000_000_000 + i}
+        for i in range(count)
+    ]  # fmt: skip
+    frame = driver.records_frame(records, str(tmp_path))
+    assert frame.dtypes == [
+        ("data", "string"), ("shard_id", "string"), ("sequence_number", "string"),
+        ("arrival_ms", "bigint"),
+    ]  # fmt: skip
+    got = sorted((r.asDict() for r in frame.collect()), key=lambda r: r["arrival_ms"])
+    assert got == records
+    files = len(list(tmp_path.glob("*.parquet")))
+    assert files == {0: 1, 3: 2, 6_001: 6_001 // RECORDS_PER_FILE}[count]
+
+
 def test_checkpoint_is_replaced_in_one_step(spark, tmp_path, monkeypatch):
 
     checkpoint = stream.Checkpoint(spark, str(tmp_path))

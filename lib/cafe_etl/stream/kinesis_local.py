@@ -151,7 +151,7 @@ class LocalKinesisDriver:
         state["pending"] = {"id": batch_id, "ranges": ranges}
         self.checkpoint.save()  # write-ahead: a restart re-reads exactly this batch
         with tempfile.TemporaryDirectory(prefix=f"cafe-stream-batch-{batch_id}-") as folder:
-            summary = self.batch.process(self._records_frame(records, folder), batch_id)
+            summary = self.batch.process(self.records_frame(records, folder), batch_id)
         committed_ms = time.time() * 1000
         self.latencies += [(committed_ms - r["arrival_ms"]) / 1000 for r in records]
         arrivals = [r["arrival_ms"] for r in records]
@@ -169,7 +169,7 @@ class LocalKinesisDriver:
             file=sys.stderr,
         )
 
-    def _records_frame(self, records: list[dict], folder: str) -> DataFrame:
+    def records_frame(self, records: list[dict], folder: str) -> DataFrame:
         """The batch's records as Parquet files in `folder`, read by Spark's own reader.
 
         `spark.createDataFrame` over Python rows hands them to Python worker processes
@@ -180,8 +180,9 @@ class LocalKinesisDriver:
         """
         table = pa.Table.from_pylist(records, schema=RECORD_ARROW)
         files = max(self.spark.sparkContext.defaultParallelism, len(records) // RECORDS_PER_FILE)
-        step = math.ceil(len(records) / files)
-        for part, start in enumerate(range(0, len(records), step)):
+        step = max(1, math.ceil(len(records) / files))
+        # No records: one empty file, so that the frame is empty rather than a failed read.
+        for part, start in enumerate(range(0, len(records), step) or [0]):
             pq.write_table(table.slice(start, step), f"{folder}/part-{part:05d}.parquet")
         return self.spark.read.schema(RECORD_SCHEMA).parquet(f"file://{folder}")
 
