@@ -31,7 +31,8 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if set(SERVER_FIXTURES) & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.own_server)
-    # Tests whose job script runs in the background go last: the suite runs meanwhile.
+    # Tests whose job script or checkov run is in the background go last: the suite runs
+    # meanwhile.
     items.sort(key=uses_early_job)  # stable: every other test keeps its place
 
 

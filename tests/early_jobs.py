@@ -11,14 +11,15 @@ collected last (conftest.py) and take the result from their fixture here:
 runs its in-process part, as before. Nothing here depends on timing: the background
 only changes when a subprocess starts, never what it reads or where it is killed.
 
-Only the jobs of selected tests start (`-m "not own_jvm"` starts none).
+Only the jobs of selected tests start (`-m "not own_jvm"` starts none). The session's
+checkov run (tests/terraform/cafe_tf.py) starts here too, on a thread of its own, and
+the tests that read it are collected last as well.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,6 +32,7 @@ from cafe_etl.jobs import nightly_argv
 from cafe_etl.warehouse.postgres import PostgresWarehouse
 from conftest import REPO, TEST_SALT, new_database
 from helpers import (
+    IDLE_PRIORITY,
     TABLE_ORDER,
     env_without_java,
     job_env,
@@ -44,31 +46,40 @@ IN_LOAD = "warehouse load started"  # the load's first log line (warehouse/postg
 
 # One thread: the jobs run one at a time, beside the in-process tests, not against each other.
 EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="early-job")
-# Idle priority (Linux's SCHED_IDLE, which `chrt` sets and every thread of the job
-# inherits; where there is no chrt, nice 19): the in-process tests are the suite's
+# Idle priority (helpers.IDLE_PRIORITY): the in-process tests are the suite's
 # critical path, and the jobs' results are wanted only at its end. The jobs run on the CPU
 # the shared session leaves idle and yield it whenever the session wants it; at nice 10
 # they still took about a tenth of a contended core (the scheduler's weights: 110 against
 # 1024), and their JVMs' threads are many. Measured, the local suite 303 -> 245 s (one run
 # each). Where a kill lands does not depend on timing (kill_inside_the_load), so it does
 # not depend on priority either.
-NICE = ["chrt", "--idle", "0"] if shutil.which("chrt") else ["nice", "-n", "19"]
+NICE = IDLE_PRIORITY
 EARLY_FIXTURES = ("bench_run", "killed_batch", "killed_stream")
+# The fixtures of tests/terraform that read the session's checkov run (cafe_tf), which
+# starts with the session too.
+CHECKOV_FIXTURES = ("checkov_report", "mutated_checkov_failures")
 
 
 def uses_early_job(item) -> bool:
-    return bool(set(EARLY_FIXTURES) & set(getattr(item, "fixturenames", ())))
+    wanted = set(EARLY_FIXTURES) | set(CHECKOV_FIXTURES)
+    return bool(wanted & set(getattr(item, "fixturenames", ())))
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _start_early_jobs(request):
     """Start the background job of every selected test that has one, in order."""
     wanted = {n for item in request.session.items for n in item.fixturenames}
+    if wanted & set(CHECKOV_FIXTURES):
+        from cafe_tf import CHECKOV_THREAD, start_checkov_reports  # tests/terraform
+
+        start_checkov_reports()
     for name in EARLY_FIXTURES:
         if name in wanted:
             request.getfixturevalue(name)
     yield
     EXECUTOR.shutdown(wait=True)  # never leave a job behind, even if its test never ran
+    if wanted & set(CHECKOV_FIXTURES):
+        CHECKOV_THREAD.shutdown(wait=True)
 
 
 # ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ scripts, and to run without Java."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -100,6 +101,12 @@ def env_without_java(tmp_path: Path, folders: tuple[str, ...] = SYSTEM_BIN) -> d
     env = {k: v for k, v in os.environ.items() if k not in ("JAVA_HOME", "SPARK_HOME")}
     env["PATH"] = f"{Path(sys.executable).parent}:{shadow}"
     return env
+
+
+# The priority of the suite's background work (early_jobs' job scripts, cafe_tf's checkov
+# run): Linux's SCHED_IDLE, which chrt sets and every thread of the process inherits, so
+# it runs on CPU the in-process tests leave idle; where there is no chrt, nice 19.
+IDLE_PRIORITY = ["chrt", "--idle", "0"] if shutil.which("chrt") else ["nice", "-n", "19"]
 
 
 # A job script a test starts runs one tiny night in a JVM of its own, where the optimising
