@@ -53,7 +53,6 @@ EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="early-job")
 # 1024), and their JVMs' threads are many. Measured, the local suite 303 -> 245 s (one run
 # each). Where a kill lands does not depend on timing (kill_inside_the_load), so it does
 # not depend on priority either.
-NICE = IDLE_PRIORITY
 EARLY_FIXTURES = ("bench_run", "killed_batch", "killed_stream")
 # The fixtures of tests/terraform that read the session's checkov run (cafe_tf), which
 # starts with the session too.
@@ -178,7 +177,7 @@ def bench_run(tmp_path_factory) -> Future:
         )
         done = subprocess.run(
             [
-                *NICE,
+                *IDLE_PRIORITY,
                 str(BIN / "cafe-etl"),
                 "bench",
                 "--transactions",
@@ -233,7 +232,9 @@ def kill_inside_the_load(argv: list[str], url: str, lake: Path) -> Killed:
     with psycopg.connect(url) as holder:
         holder.execute("LOCK TABLE cafe.fact_transaction IN SHARE MODE")
         log = run_and_kill(
-            NICE + argv, IN_LOAD, lambda: wait_for_lock_waiter(holder, "cafe.fact_transaction")
+            IDLE_PRIORITY + argv,
+            IN_LOAD,
+            lambda: wait_for_lock_waiter(holder, "cafe.fact_transaction"),
         )
         counts = {
             t: holder.execute(f"SELECT count(*) FROM cafe.{t}").fetchone()[0] for t in TABLE_ORDER

@@ -19,14 +19,11 @@ from cafe_etl.stream.records import RECORD_SCHEMA
 
 log = logging.getLogger("cafe_etl.stream")
 
-# RECORD_SCHEMA's columns as pyarrow types, for the batch files the driver writes.
+# RECORD_SCHEMA's columns as pyarrow types, for the batch files the driver writes: derived
+# from it, so the two cannot drift apart.
+_ARROW_TYPES = {"string": pa.string(), "long": pa.int64()}
 RECORD_ARROW = pa.schema(
-    [
-        ("data", pa.string()),
-        ("shard_id", pa.string()),
-        ("sequence_number", pa.string()),
-        ("arrival_ms", pa.int64()),
-    ]
+    [(name, _ARROW_TYPES[kind]) for name, kind in map(str.split, RECORD_SCHEMA.split(", "))]
 )
 # Records per batch file: a big batch is read by several tasks, one file each.
 RECORDS_PER_FILE = 2_000
