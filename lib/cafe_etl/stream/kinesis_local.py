@@ -15,16 +15,14 @@ from pyspark.sql import DataFrame, SparkSession
 
 from cafe_etl.stream.checkpoint import Checkpoint
 from cafe_etl.stream.micro_batch import MicroBatch
-from cafe_etl.stream.records import RECORD_SCHEMA
+from cafe_etl.stream.records import RECORD_COLUMNS, RECORD_SCHEMA
 
 log = logging.getLogger("cafe_etl.stream")
 
 # RECORD_SCHEMA's columns as pyarrow types, for the batch files the driver writes: derived
 # from it, so the two cannot drift apart.
 _ARROW_TYPES = {"string": pa.string(), "long": pa.int64()}
-RECORD_ARROW = pa.schema(
-    [(name, _ARROW_TYPES[kind]) for name, kind in map(str.split, RECORD_SCHEMA.split(", "))]
-)
+RECORD_ARROW = pa.schema([(name, _ARROW_TYPES[kind]) for name, kind in RECORD_COLUMNS])
 # Records per batch file: a big batch is read by several tasks, one file each.
 RECORDS_PER_FILE = 2_000
 

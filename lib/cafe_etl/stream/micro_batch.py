@@ -13,6 +13,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from cafe_etl import lake, processing, reference, transform
+from cafe_etl.frames import local_frame
 from cafe_etl.io import HadoopFs
 from cafe_etl.schema import (
     LAKE_BASKET_ITEMS,
@@ -20,7 +21,7 @@ from cafe_etl.schema import (
     LAKE_TRANSACTIONS,
     STREAM_REASON_MALFORMED,
 )
-from cafe_etl.stream.records import RECORD_SCHEMA, record_counts, records_to_raw_rows
+from cafe_etl.stream.records import RECORD_COLUMNS, record_counts, records_to_raw_rows
 from cafe_etl.warehouse import open_warehouse
 
 log = logging.getLogger("cafe_etl.stream")
@@ -143,7 +144,7 @@ class MicroBatch:
         record = json.dumps(
             ["09/11/2026 09:00", "Leeds", "Warm Up", "Latte - 2.00", "2.00", "CARD", ""]
         )
-        frame = self.spark.createDataFrame([(record, "warm-up", "0", 0)], RECORD_SCHEMA)
+        frame = local_frame(self.spark, RECORD_COLUMNS, [(record, "warm-up", "0", 0)])
         processed, malformed, _ = self._transform(frame)
         scratch = f"{self.lake_uri}{STAGING}/warm-up/"
         for table, lake_frame in self._lake_frames(processed, processed.unique, malformed).items():
