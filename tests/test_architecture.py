@@ -51,14 +51,14 @@ def test_no_library_module_is_over_350_lines():
     assert {name: n for name, n in sizes.items() if n > 350} == {}
 
 
-def _calls_to(attr: str) -> list[str]:
-    """Library modules that call `<something>.<attr>(`, by name."""
+def _calls_to(attr: str, root: Path = LIB) -> list[str]:
+    """Modules under `root` (the library's) that use `<something>.<attr>`, by name."""
     found = []
-    for path in LIB.rglob("*.py"):
+    for path in root.rglob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and node.attr == attr:
-                found.append(str(path.relative_to(LIB)))
+                found.append(str(path.relative_to(root)))
                 break
     return sorted(found)
 
@@ -66,6 +66,14 @@ def _calls_to(attr: str) -> list[str]:
 @pytest.mark.parametrize("attr", ["_jvm", "_jsc", "getFileSystem"])
 def test_hadoop_file_system_calls_live_in_io_only(attr):
     assert _calls_to(attr) == ["io/hadoop.py"]
+
+
+def test_local_rows_become_frames_in_the_jvm_not_through_python_workers():
+    """createDataFrame over local rows starts Python worker processes (frames.py): the
+    library and the tests build such frames with frames.local_frame (helpers.jvm_frame).
+    test_raw keeps one, to show the difference in the plan."""
+    assert _calls_to("createDataFrame") == []
+    assert _calls_to("createDataFrame", REPO / "tests") == ["helpers.py", "test_raw.py"]
 
 
 @pytest.mark.parametrize("spec", [jobs.NIGHTLY, jobs.STREAM], ids=lambda s: s.name)

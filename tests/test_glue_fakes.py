@@ -21,6 +21,7 @@ from botocore.stub import Stubber
 from cafe_etl import jobs, runtime, stream
 from cafe_etl.errors import UsageError
 from cafe_etl.runtime import Runtime, resolve_salt
+from helpers import jvm_frame
 from pyspark.sql import functions as F
 
 STREAM_ARN = "arn:aws:kinesis:eu-west-2:123456789012:stream/cafe-tills"
@@ -168,17 +169,18 @@ def test_the_glue_stream_opens_the_documented_source_and_its_batches_parse_to_7_
     # inferSchema "true": the record text in Glue's `$json$...` column, beside the
     # arrival time Glue adds (addRecordTimestamp).
     raw_col = "$json$data_infer_schema$_temporary$"
-    with_text = spark.createDataFrame(
+    with_text = jvm_frame(
+        spark,
         [(ARRAY_RECORD, AT_0900), (json.dumps(OBJECT_RECORD), AT_0901)],
         f"`{raw_col}` string, __src_timestamp long",
     )
     # Without it: Glue's own columns, one per field, and again __src_timestamp.
-    parsed = spark.createDataFrame([OBJECT_RECORD]).withColumn(
-        "__src_timestamp", F.to_timestamp(F.lit("2026-11-25 09:01:00"))
-    )
+    parsed = jvm_frame(
+        spark, [OBJECT_RECORD], ", ".join(f"`{k}` string" for k in OBJECT_RECORD)
+    ).withColumn("__src_timestamp", F.to_timestamp(F.lit("2026-11-25 09:01:00")))
     each(with_text, 7)
     each(parsed, 8)
-    each(spark.createDataFrame([], f"`{raw_col}` string"), 9)  # an empty batch: nothing
+    each(jvm_frame(spark, [], f"`{raw_col}` string"), 9)  # an empty batch: nothing
     assert [b for b, _ in batch.processed] == [7, 8]
     arrivals = []
     for batch_id, records in batch.processed:

@@ -15,6 +15,7 @@ from cafe_etl import raw, stream, transform
 from cafe_etl.schema import LAYOUTS, RAW_FIELDS
 from chispa import assert_column_equality, assert_df_equality
 from conftest import TEST_SALT, write_raw
+from helpers import jvm_frame
 from pyspark.sql import functions as F
 
 DAY = "2026/11/02"
@@ -55,7 +56,7 @@ def test_timestamps_with_or_without_leading_zeros(spark):
         ("yesterday", None),
         ("", None),
     ]
-    frame = spark.createDataFrame(cases, "text string, expected timestamp")
+    frame = jvm_frame(spark, cases, "text string, expected timestamp")
     result = frame.withColumn("parsed", transform.parse_timestamp(F.col("text")))
     assert_column_equality(result, "parsed", "expected")
 
@@ -70,7 +71,7 @@ def test_triples_become_items(spark):
         ("Large,Latte", "Large,Latte"),  # not whole triples: stays, and fails as items
         ("Large,Latte,2.45,Muffin", "Large,Latte,2.45,Muffin"),
     ]
-    frame = spark.createDataFrame(cases, "basket string, expected string")
+    frame = jvm_frame(spark, cases, "basket string, expected string")
     result = frame.withColumn("items", raw.triples_to_items(F.col("basket")))
     assert_column_equality(result, "items", "expected")
 
@@ -185,7 +186,7 @@ def test_every_layout_gives_the_same_transactions_and_items(spark, loaded):
     assert got.where(F.col("reason").isNotNull()).count() == 0
     assert_df_equality(
         got.select(*[c.split()[0] for c in columns.split(", ")]),
-        spark.createDataFrame(expected, columns),
+        jvm_frame(spark, expected, columns),
         ignore_row_order=True,
         ignore_nullable=True,
     )
@@ -207,7 +208,7 @@ def test_every_layout_gives_the_same_transactions_and_items(spark, loaded):
         items.where(F.col("source_file").isin(EARLY, SHEET, OLD, WORDS)).select(
             *[c.split()[0] for c in item_columns.split(", ")]
         ),
-        spark.createDataFrame(expected_items, item_columns),
+        jvm_frame(spark, expected_items, item_columns),
         ignore_row_order=True,
         ignore_nullable=True,
     )
@@ -251,7 +252,7 @@ def test_broken_rows_of_new_layouts_get_the_same_reasons(spark, loaded):
     got = validated.where(F.col("source_file").isin(EARLY_BROKEN, SHEET_BROKEN))
     assert_df_equality(
         got.select("source_file", "line_number", "reason"),
-        spark.createDataFrame(expected, "source_file string, line_number long, reason string"),
+        jvm_frame(spark, expected, "source_file string, line_number long, reason string"),
         ignore_row_order=True,
         ignore_nullable=True,
     )
@@ -314,7 +315,8 @@ def test_stream_objects_with_the_old_system_names(spark):
             ],
         ),
     ]
-    records = spark.createDataFrame(
+    records = jvm_frame(
+        spark,
         [(json.dumps(r), "shard-0", str(i), 0) for i, (r, _) in enumerate(cases)],
         stream.RECORD_SCHEMA,
     )
@@ -325,8 +327,10 @@ def test_stream_objects_with_the_old_system_names(spark):
     )
     assert_df_equality(
         got,
-        spark.createDataFrame(
-            [(i, fields) for i, (_, fields) in enumerate(cases)], "i int, fields array<string>"
+        jvm_frame(
+            spark,
+            [(i, fields) for i, (_, fields) in enumerate(cases)],
+            "i int, fields array<string>",
         ),
         ignore_row_order=True,
         ignore_nullable=True,

@@ -18,6 +18,7 @@ from cafe_etl.warehouse import sql
 from cafe_etl.warehouse.postgres import PostgresWarehouse
 from chispa import assert_column_equality, assert_df_equality
 from conftest import TEST_SALT, write_raw
+from helpers import jvm_frame
 from pyspark.sql import functions as F
 from test_redshift import lake_s3  # noqa: F401 (a fixture)
 
@@ -53,7 +54,7 @@ BRANCHES = [
 
 
 def test_neighbourhood_branch_names_resolve_through_their_city(spark):
-    frame = spark.createDataFrame(BRANCHES, "branch string, expected string").withColumn(
+    frame = jvm_frame(spark, BRANCHES, "branch string, expected string").withColumn(
         "region", reference.region_column(F.trim("branch"), REGIONS)
     )
     assert_column_equality(frame, "region", "expected")
@@ -105,7 +106,8 @@ def _old_id(spark, name, size=None, flavour=None):
 
 
 def test_case_variants_across_branches_are_one_product(spark):
-    unique = spark.createDataFrame(
+    unique = jvm_frame(
+        spark,
         [
             (
                 "t1",
@@ -132,7 +134,8 @@ def test_case_variants_across_branches_are_one_product(spark):
         ("t3", 1, *hot, "1.40"),
         ("t3", 2, *cortado, "2.05"),
     ]
-    expected = spark.createDataFrame(
+    expected = jvm_frame(
+        spark,
         [
             (t, n, _old_id(spark, p, s, f), p, s, f, price, dt.date(2026, 11, 2))
             for t, n, p, s, f, price in rows

@@ -14,6 +14,7 @@ from cafe_etl import processing, transform
 from cafe_etl.raw import RAW_ROW_SCHEMA
 from cafe_etl.schema import ROW_REASONS
 from chispa import assert_column_equality, assert_df_equality
+from helpers import jvm_frame
 from pyspark.sql import functions as F
 
 SALT = "unit-test-salt"
@@ -34,7 +35,7 @@ def raw_frame(spark, rows, file_date=DAY):
         ("batch", "2021/03/01/Leeds_01-03-2021_18-00-00.csv", file_date, i + 1, len(f), f)
         for i, f in enumerate(rows)
     ]
-    return spark.createDataFrame(data, RAW_ROW_SCHEMA)
+    return jvm_frame(spark, data, RAW_ROW_SCHEMA)
 
 
 def towns(spark):
@@ -87,7 +88,8 @@ def test_basket_items_parse_size_product_flavour_and_price(spark):
         ("Latte - -1.00", None, None, None, None),
         ("", None, None, None, None),
     ]
-    frame = spark.createDataFrame(
+    frame = jvm_frame(
+        spark,
         [(t, s, p, f, Decimal(v) if v else None) for t, s, p, f, v in cases],
         "item string, size string, product_name string, flavour string, unit_price decimal(10,2)",
     )
@@ -108,8 +110,10 @@ def test_totals_accept_only_non_negative_amounts(spark):
         ("4.505", None),
         ("", None),
     ]
-    frame = spark.createDataFrame(
-        [(t, Decimal(e) if e else None) for t, e in cases], "t string, expected decimal(10,2)"
+    frame = jvm_frame(
+        spark,
+        [(t, Decimal(e) if e else None) for t, e in cases],
+        "t string, expected decimal(10,2)",
     ).withColumn("actual", transform.parse_total(F.col("t")))
     assert_column_equality(frame, "actual", "expected")
 
@@ -126,7 +130,7 @@ def test_timestamps_uk_day_first_or_iso(spark):
         ("03/01/2021", None),
         ("yesterday", None),
     ]
-    frame = spark.createDataFrame(cases, "t string, expected timestamp").withColumn(
+    frame = jvm_frame(spark, cases, "t string, expected timestamp").withColumn(
         "actual", transform.parse_timestamp(F.col("t"))
     )
     assert_column_equality(frame, "actual", "expected")
@@ -165,7 +169,8 @@ def test_each_quarantine_reason_first_reason_wins_and_penny_tolerance(spark):
     result = validated(spark, [row for row, _ in cases]).select(
         "line_number", "reason", "payment_method"
     )
-    expected = spark.createDataFrame(
+    expected = jvm_frame(
+        spark,
         [(i + 1, reason) for i, (_, reason) in enumerate(cases)],
         "line_number long, expected string",
     )
@@ -282,7 +287,8 @@ BASKETS = [b for b, _, _ in BASKET_CASES]
 
 
 def test_whole_basket_check_and_items_total(spark):
-    frame = spark.createDataFrame(
+    frame = jvm_frame(
+        spark,
         [(b, valid, Decimal(total) if total else None) for b, valid, total in BASKET_CASES],
         "basket string, expected_valid boolean, expected_total decimal(12,2)",
     )
@@ -308,7 +314,8 @@ def test_quarantine_keeps_iso_timestamps_readable(spark):
 
 def test_items_from_the_catalog_equal_items_parsed_one_by_one(spark):
     valid = [b for b in BASKETS if b.strip() and "two" not in b]
-    unique = spark.createDataFrame(
+    unique = jvm_frame(
+        spark,
         [(f"t{i}", DAY, b) for i, b in enumerate(valid)],
         "transaction_id string, sale_date date, basket string",
     )
@@ -319,7 +326,8 @@ def test_items_from_the_catalog_equal_items_parsed_one_by_one(spark):
 
 
 def test_item_lookup_falls_back_to_parsing_item_by_item_past_its_limit(spark, monkeypatch):
-    unique = spark.createDataFrame(
+    unique = jvm_frame(
+        spark,
         [("t1", DAY, "Latte - 2.00, Large Mocha - 2.60")],
         "transaction_id string, sale_date date, basket string",
     )
