@@ -68,7 +68,8 @@ def uses_early_job(item) -> bool:
 def _start_early_jobs(request):
     """Start the background job of every selected test that has one, in order."""
     wanted = {n for item in request.session.items for n in item.fixturenames}
-    if wanted & set(CHECKOV_FIXTURES):
+    checkov = bool(wanted & set(CHECKOV_FIXTURES))
+    if checkov:
         from cafe_tf import CHECKOV_THREAD, start_checkov_reports  # tests/terraform
 
         start_checkov_reports()
@@ -77,7 +78,7 @@ def _start_early_jobs(request):
             request.getfixturevalue(name)
     yield
     EXECUTOR.shutdown(wait=True)  # never leave a job behind, even if its test never ran
-    if wanted & set(CHECKOV_FIXTURES):
+    if checkov:
         CHECKOV_THREAD.shutdown(wait=True)
 
 

@@ -36,19 +36,15 @@ def jvm_frame(spark, rows: Iterable, schema):
 
     # An empty createDataFrame parses the DDL and runs nothing.
     struct = schema if isinstance(schema, StructType) else spark.createDataFrame([], schema).schema
-    names = [f.name for f in struct.fields]
+    columns = [(f.name, f.dataType.simpleString()) for f in struct.fields]
 
     def text(value):
         if isinstance(value, dt.datetime):
             return value.isoformat()
         return str(value) if isinstance(value, Decimal) else value
 
-    values = ([row[n] for n in names] if isinstance(row, dict) else row for row in rows)
-    return local_frame(
-        spark,
-        [(f.name, f.dataType.simpleString()) for f in struct.fields],
-        ([text(v) for v in row] for row in values),
-    )
+    values = ([row[n] for n, _ in columns] if isinstance(row, dict) else row for row in rows)
+    return local_frame(spark, columns, ([text(v) for v in row] for row in values))
 
 
 def lake_rows(lake: Path, table: str) -> list[dict]:

@@ -10,7 +10,7 @@ from cafe_etl.schema import EARLY_2021, LAYOUTS, RAW_FIELDS, STREAM_REASON_MALFO
 
 RECORD_SCHEMA = "data string, shard_id string, sequence_number string, arrival_ms long"
 # The same columns as (name, Spark SQL type) pairs.
-RECORD_COLUMNS = [(name, kind) for name, kind in map(str.split, RECORD_SCHEMA.split(", "))]
+RECORD_COLUMNS = tuple(tuple(column.split()) for column in RECORD_SCHEMA.split(", "))
 
 
 def records_to_raw_rows(records: DataFrame, stream_name: str) -> tuple[DataFrame, DataFrame]:
