@@ -369,6 +369,21 @@ def _glue_jobs() -> dict[str, dict]:
     }  # fmt: skip
 
 
+def test_the_local_driver_asks_get_records_for_at_most_kinesis_limit():
+    """GetRecords, Amazon Kinesis Data Streams API Reference: "Limit ... Specify a value of
+    up to 10,000. If you specify a value that is greater than 10,000, GetRecords throws
+    InvalidArgumentException." moto's server accepts any Limit; botocore's model of the
+    API carries the documented range."""
+    from cafe_etl.stream.kinesis_local import GET_RECORDS_LIMIT
+
+    client = boto3.client(
+        "kinesis", region_name="eu-west-2", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    shape = client.meta.service_model.operation_model("GetRecords").input_shape
+    assert shape.members["Limit"].metadata == {"min": 1, "max": 10_000}
+    assert 1 <= GET_RECORDS_LIMIT <= shape.members["Limit"].metadata["max"]
+
+
 def test_job_arguments_are_valid_for_glue_5():
     script_args = {
         "glueetl": (jobs.NIGHTLY.required, jobs.NIGHTLY.optional),

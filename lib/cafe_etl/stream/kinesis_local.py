@@ -23,6 +23,10 @@ log = logging.getLogger("cafe_etl.stream")
 # from it, so the two cannot drift apart.
 _ARROW_TYPES = {"string": pa.string(), "long": pa.int64()}
 RECORD_ARROW = pa.schema([(name, _ARROW_TYPES[kind]) for name, kind in RECORD_COLUMNS])
+# Records per GetRecords call: Kinesis's most ("Specify a value of up to 10,000. If you
+# specify a value that is greater than 10,000, GetRecords throws InvalidArgumentException",
+# GetRecords, Amazon Kinesis Data Streams API Reference). moto does not enforce it.
+GET_RECORDS_LIMIT = 10_000
 # Records per batch file: a big batch is read by several tasks, one file each.
 RECORDS_PER_FILE = 2_000
 
@@ -109,7 +113,7 @@ class LocalKinesisDriver:
         for shard_id, iterator in list(iterators.items()):
             if iterator is None:
                 continue
-            answer = self.client.get_records(ShardIterator=iterator, Limit=10_000)
+            answer = self.client.get_records(ShardIterator=iterator, Limit=GET_RECORDS_LIMIT)
             iterators[shard_id] = answer.get("NextShardIterator")
             for record in answer["Records"]:
                 records.append(_record(record, shard_id))
@@ -130,7 +134,7 @@ class LocalKinesisDriver:
             )["ShardIterator"]
             done = False
             while iterator and not done:
-                answer = self.client.get_records(ShardIterator=iterator, Limit=10_000)
+                answer = self.client.get_records(ShardIterator=iterator, Limit=GET_RECORDS_LIMIT)
                 for record in answer["Records"]:
                     records.append(_record(record, shard_id))
                     if int(record["SequenceNumber"]) >= int(last):
