@@ -36,12 +36,18 @@ help:
 # installs the project: the same packages as pip's resolver picks, in ~35 s rather than
 # ~140 s (parallel downloads, no byte-compiling of every module up front). uv reads no
 # pip configuration: where only pip's configured index is reachable, pip does the install.
+# pyspark 3.5 is published as a source distribution only, so every fresh virtualenv
+# builds its wheel: 300 MB of jars, already compressed, that setuptools would deflate
+# again. Stored uncompressed (setuptools' `bdist_wheel --compression=stored`) the build
+# takes ~12 s instead of ~20 s, with the same files installed.
+# (`--config-settings-package`: uv 0.8.10 and later.)
+SPARK_WHEEL := --config-settings-package 'pyspark:--build-option=--compression=stored'
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (AWS Glue 5.1), got " + sys.version' \
 		|| { rm -rf $(VENV); exit 1; }
-	$(PY) -m pip install --quiet --disable-pip-version-check 'uv>=0.5,<1' \
-		&& $(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[local,dev]' \
+	$(PY) -m pip install --quiet --disable-pip-version-check 'uv>=0.8.10,<1' \
+		&& $(VENV)/bin/uv pip install --quiet --python $(PY) $(SPARK_WHEEL) -e '.[local,dev]' \
 		|| $(PY) -m pip install --quiet --disable-pip-version-check -e '.[local,dev]'
 	@touch $(STAMP)
 
