@@ -7,13 +7,24 @@ from collections import defaultdict
 from decimal import Decimal
 
 import psycopg
-from cafe_etl import cli
+from cafe_etl import cli, processing, transform
 from cafe_etl.devtools import generate
 from cafe_etl.scanner import Scanner, names_from_raw
 from helpers import lake_rows, run_nightly
 
 
-def test_generated_corpus_matches_generator_truth(spark, tmp_path, warehouse_url):
+def test_generated_corpus_matches_generator_truth(spark, tmp_path, warehouse_url, monkeypatch):
+    """The basket items go through the item catalog, as a night's many items do (a run
+    this small would parse them in place: processing.item_lookup)."""
+    monkeypatch.setattr(processing, "PARSE_IN_PLACE_ITEMS", 0)
+    catalogs = []
+    basket_items = transform.basket_items
+
+    def spy(unique, catalog=None):
+        catalogs.append(catalog is not None)
+        return basket_items(unique, catalog)
+
+    monkeypatch.setattr(transform, "basket_items", spy)
     raw, lake, truth_path = tmp_path / "raw", tmp_path / "lake", tmp_path / "truth.json"
     assert (
         cli.main(
@@ -39,6 +50,7 @@ def test_generated_corpus_matches_generator_truth(spark, tmp_path, warehouse_url
     )
     truth = json.loads(truth_path.read_text())
     summary = run_nightly(spark, raw, lake, warehouse_url)
+    assert catalogs == [True]
 
     assert summary["rows_read"] == truth["rows"] + truth["files_unreadable"]
     assert summary["transactions"] == truth["valid_transactions"]

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 from decimal import Decimal
 
+import pytest
 from cafe_etl import processing, transform
 from cafe_etl.raw import RAW_ROW_SCHEMA
 from cafe_etl.schema import ROW_REASONS
@@ -325,14 +326,33 @@ def test_items_from_the_catalog_equal_items_parsed_one_by_one(spark):
     assert_df_equality(by_item, from_catalog, ignore_row_order=True, ignore_nullable=True)
 
 
-def test_item_lookup_falls_back_to_parsing_item_by_item_past_its_limit(spark, monkeypatch):
+@pytest.mark.parametrize(
+    ("in_place", "max_texts", "items", "expected"),
+    [
+        # (PARSE_IN_PLACE_ITEMS, MAX_CATALOG_ITEMS, the run's items) -> (catalog, counted)
+        (3, 50_000, 3, (None, False)),  # few items: parsed in place, no catalog
+        (2, 50_000, 3, (2, False)),  # 3 items are at most 3 texts: within the limit
+        (2, 50_000, None, (2, True)),  # unknown: counted
+        (2, 2, 3, (2, True)),  # 3 items could be 3 texts: counted, and 2 fit
+        (2, 1, 3, (None, True)),  # counted, 2 texts past the limit: parsed in place
+        (2, 1, None, (None, True)),
+    ],
+)
+def test_item_lookup_builds_a_catalog_only_for_many_items_and_counts_it_only_when_needed(
+    spark, monkeypatch, in_place, max_texts, items, expected
+):
+    """The run's item figure bounds the catalog (distinct texts <= items); the catalog is
+    the count of a job, so it is built and counted only where that pays."""
     unique = jvm_frame(
         spark,
-        [("t1", DAY, "Latte - 2.00, Large Mocha - 2.60")],
+        [("t1", DAY, "Latte - 2.00, Large Mocha - 2.60"), ("t2", DAY, "Latte - 2.00")],
         "transaction_id string, sale_date date, basket string",
     )
-    with processing.item_lookup(unique) as catalog:
-        assert catalog is not None and catalog.count() == 2
-    monkeypatch.setattr(processing, "MAX_CATALOG_ITEMS", 1)
-    with processing.item_lookup(unique) as catalog:
-        assert catalog is None
+    monkeypatch.setattr(processing, "PARSE_IN_PLACE_ITEMS", in_place)
+    monkeypatch.setattr(processing, "MAX_CATALOG_ITEMS", max_texts)
+    tracker = spark.sparkContext.statusTracker()
+    before = set(tracker.getJobIdsForGroup(None))
+    with processing.item_lookup(unique, items) as catalog:
+        counted = set(tracker.getJobIdsForGroup(None)) != before
+        size = catalog.count() if catalog is not None else None
+    assert (size, counted) == expected
