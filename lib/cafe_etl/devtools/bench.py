@@ -1,15 +1,17 @@
 """`cafe-etl bench`: time the nightly job end to end on a generated dataset.
 
-    cafe-etl bench [--transactions 1000000] [--compare] [--out bench.json] [--keep DIR]
+    cafe-etl bench [--transactions 1000000] [--compare [spark,duckdb,copy]] [--out bench.json]
 
 Generates the dataset (once per size and seed, cached under --work), runs the job script
 as Glue would start it (a fresh process: JVM start included), and prints wall time,
 per-stage seconds, rows per second, the peak memory of the job's whole process tree
 (Python driver and JVM) and the job's Spark stage and task counts (spark_events.py).
 `--compare` also runs, in the same run on the same files, the references
-(references.py): plain PySpark and DuckDB doing the lake stages' CSV → Parquet work, and a
-bare COPY of the job's lake files; it prints the ratios. `--cores 1,2` runs the job and
-the plain-Spark reference on local[1] and local[2] and prints both speed-ups.
+(references.py): plain PySpark (`spark`) and DuckDB (`duckdb`) doing the lake stages'
+CSV → Parquet work, and a bare COPY (`copy`) of the job's lake files; it prints the
+ratios. All three by default, or those listed (`--compare duckdb,copy`: plain Spark is a
+second Spark process, as long as the job's own). `--cores 1,2` runs the job and the
+plain-Spark reference on local[1] and local[2] and prints both speed-ups.
 """
 
 from __future__ import annotations
@@ -31,6 +33,18 @@ from cafe_etl.devtools.replay import export_text
 from cafe_etl.jobs import nightly_argv
 
 BRANCHES, DAYS = 120, 3
+REFERENCES = ("spark", "duckdb", "copy")
+
+
+def references_arg(text: str) -> tuple[str, ...]:
+    """`--compare`'s list: some of REFERENCES, comma-separated."""
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    unknown = [n for n in names if n not in REFERENCES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the references are {', '.join(REFERENCES)} (comma-separated)"
+        )
+    return names
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,8 +55,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--work", default=".local/bench", help="datasets and lakes go here")
     parser.add_argument(
         "--compare",
-        action="store_true",
-        help="also time plain PySpark, DuckDB and a bare COPY on the same files",
+        nargs="?",
+        type=references_arg,
+        const=REFERENCES,
+        default=(),
+        metavar="spark,duckdb,copy",
+        help="also time references on the same files: plain PySpark, DuckDB and a bare "
+        "COPY (all three, or those listed)",
     )
     parser.add_argument(
         "--cores",
@@ -235,18 +254,19 @@ def run(args: argparse.Namespace) -> dict:
         "cpus": os.cpu_count(),
         "spark": spark_events.summarise(result["events"], raw_bytes),
     }
-    if args.compare:
+    if "copy" in args.compare:
         copy = references.bare_copy_seconds(s["lake_uri"], result["warehouse"], s["sale_dates"])
         report["bare_copy"] = copy
         report["ratio_warehouse_load_to_bare_copy"] = ratio(
             report["stages"]["warehouse_load"], copy["seconds"]
         )
+    if "duckdb" in args.compare:
         report["duckdb_seconds"] = duckdb_time(raw, work)
         report["ratio_lake_stages_to_duckdb"] = ratio(
             report["lake_stages_seconds"], report["duckdb_seconds"]
         )
     floors = {}
-    if args.compare or args.cores:
+    if "spark" in args.compare or args.cores:
         floors[master] = references.spark_floor(raw, work, master)
         report["spark_floor"] = floors[master]
         report["ratio_lake_stages_to_spark_floor"] = ratio(

@@ -25,8 +25,10 @@ from pyspark.sql.types import StringType, StructField, StructType
 from cafe_etl.runtime import local_spark
 
 FIELDS = ("ts", "branch", "name", "basket", "total", "payment", "card")
-# The generator's two timestamp shapes, as in the DuckDB reference.
-FORMATS = ("dd/MM/yyyy HH:mm", "yyyy-MM-dd'T'HH:mm:ss")
+# The generator's two timestamp shapes, as in the DuckDB reference, whose `%d/%m/%Y %H:%M`
+# also reads a spreadsheet's re-save (`2/11/2026 7:14`): Spark's `dd`, `MM` and `HH` need
+# two digits, so `d`, `M` and `H`, as the job's own format (schema.TS_UK).
+FORMATS = ("d/M/yyyy H:mm", "yyyy-MM-dd'T'HH:mm:ss")
 
 
 def write_floor(spark, raw: Path, out: Path) -> None:
