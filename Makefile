@@ -58,7 +58,7 @@ setup: $(STAMP)
 # starts ~7 s and ~12 CPU-seconds cheaper. The dump itself costs ~65 s and ~100
 # CPU-seconds, so it pays only over many runs: `make bench` and `make stream` make it
 # (their figures are measured with it), `make run` and `make test` use one if present and
-# never wait for it (on a clean clone the suite starts 5 Spark JVMs: the dump would cost it
+# never wait for it (on a clean clone the suite starts 4 Spark JVMs: the dump would cost it
 # more than it saves). Present and matching: a no-op. After a JDK or pyspark change the
 # old archive no longer matches and this dumps a new one.
 class-archive: $(STAMP)
