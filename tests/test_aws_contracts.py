@@ -384,6 +384,50 @@ def test_the_local_driver_asks_get_records_for_at_most_kinesis_limit():
     assert 1 <= GET_RECORDS_LIMIT <= shape.members["Limit"].metadata["max"]
 
 
+def test_replay_keeps_put_records_requests_within_kinesis_limits():
+    """PutRecords, Amazon Kinesis Data Streams API Reference: "Each PutRecords request can
+    support up to 500 records. Each record in the request can be as large as 1 MiB, up to a
+    limit of 5 MiB for the entire request, including partition keys." A partition key is
+    1 to 256 characters. moto's server enforces none of these; botocore's model of the API
+    carries the count, key and record limits (the request's 5 MiB is the docs' alone)."""
+    import json
+
+    from cafe_etl.devtools import replay
+
+    client = boto3.client(
+        "kinesis", region_name="eu-west-2", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    records = client.meta.service_model.operation_model("PutRecords").input_shape.members["Records"]
+    entry = records.member.members
+    assert records.metadata == {"min": 1, "max": 500} and replay.MAX_BATCH == 500
+    assert entry["PartitionKey"].metadata == {"min": 1, "max": 256}
+    assert replay.MAX_PARTITION_KEY == 256
+    assert entry["Data"].metadata == {"min": 0, "max": 1_048_576}
+    assert replay.MAX_RECORD_BYTES == 1_048_576 and replay.MAX_REQUEST_BYTES == 5 * 1_048_576
+
+    def row(i: int, basket: str = "Latte - 2.05") -> list[str]:
+        return ["01/03/2021 09:00", "Leeds", "", basket, "2.05", "CASH", str(i)]
+
+    # Small rows: 500 a request. 600 KB rows: 8 a request, the most 5 MiB holds. In order.
+    small = [row(i) for i in range(1_201)]
+    big = [row(i, "x" * 600_000) for i in range(20)]
+    for rows, sizes in ((small, [500, 500, 201]), (big, [8, 8, 4])):
+        batches = list(replay.request_batches(replay.record_entry(r) for r in rows))
+        assert [len(b) for b in batches] == sizes
+        for batch in batches:
+            assert sum(len(e["Data"]) + len(e["PartitionKey"].encode()) for e in batch) <= (
+                5 * 1_048_576
+            )
+        assert [json.loads(e["Data"]) for b in batches for e in b] == rows
+    # A partition key: the branch, cut to 256 characters; "unknown" when there is none.
+    long_branch = row(0)
+    long_branch[1] = "B" * 300
+    assert replay.record_entry(long_branch)["PartitionKey"] == "B" * 256
+    assert replay.record_entry(["01/03/2021 09:00", ""])["PartitionKey"] == "unknown"
+    with pytest.raises(ValueError, match="1 MiB"):
+        replay.record_entry(row(0, "x" * 1_048_576))
+
+
 def test_job_arguments_are_valid_for_glue_5():
     script_args = {
         "glueetl": (jobs.NIGHTLY.required, jobs.NIGHTLY.optional),

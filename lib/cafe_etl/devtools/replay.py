@@ -25,7 +25,15 @@ import boto3
 
 from cafe_etl.schema import NUMBER_LIKE
 
-MAX_BATCH = 500  # put_records limit
+# PutRecords, Amazon Kinesis Data Streams API Reference: "Each PutRecords request can
+# support up to 500 records. Each record in the request can be as large as 1 MiB, up to a
+# limit of 5 MiB for the entire request, including partition keys. [...] The record size
+# limit applies to the total size of the partition key and data blob." A partition key is
+# 1 to 256 characters (PutRecordsRequestEntry). moto's server enforces none of these.
+MAX_BATCH = 500
+MAX_RECORD_BYTES = 1 << 20
+MAX_REQUEST_BYTES = 5 << 20
+MAX_PARTITION_KEY = 256
 
 
 def export_text(data: bytes) -> str | None:
@@ -60,25 +68,39 @@ def create_stream(client, name: str, shards: int = 2) -> None:
     client.get_waiter("stream_exists").wait(StreamName=name)
 
 
+def record_entry(fields: list[str]) -> dict:
+    """One row as a PutRecords entry: its fields as a JSON array, partitioned by branch."""
+    data = json.dumps(fields).encode()
+    key = (fields[1] if len(fields) > 1 and fields[1] else "unknown")[:MAX_PARTITION_KEY]
+    size = len(data) + len(key.encode())
+    if size > MAX_RECORD_BYTES:
+        raise ValueError(
+            f"a row of {size:,} bytes (branch {key!r}) is over Kinesis's 1 MiB for a record"
+        )
+    return {"Data": data, "PartitionKey": key}
+
+
+def request_batches(entries) -> Iterator[list[dict]]:
+    """Entries in order, in PutRecords requests of at most MAX_BATCH records and
+    MAX_REQUEST_BYTES of data and partition keys."""
+    batch: list[dict] = []
+    size = 0
+    for entry in entries:
+        n = len(entry["Data"]) + len(entry["PartitionKey"].encode())
+        if batch and (len(batch) == MAX_BATCH or size + n > MAX_REQUEST_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(entry)
+        size += n
+    if batch:
+        yield batch
+
+
 def replay(client, stream: str, rows, rate: float, progress: bool = True) -> dict:
     """Send rows at `rate` records a second; throttled or failed records are retried."""
     sent = retried = 0
     started = time.monotonic()
-    pending: list[dict] = []
-    rows = iter(rows)
-    exhausted = False
-    while not exhausted or pending:
-        while not exhausted and len(pending) < MAX_BATCH:
-            try:
-                fields = next(rows)
-            except StopIteration:
-                exhausted = True
-                break
-            branch = fields[1] if len(fields) > 1 and fields[1] else "unknown"
-            pending.append({"Data": json.dumps(fields).encode(), "PartitionKey": branch})
-        if not pending:
-            break
-        batch, pending = pending[:MAX_BATCH], pending[MAX_BATCH:]
+    for batch in request_batches(record_entry(fields) for fields in rows):
         for attempt in range(8):
             answer = client.put_records(StreamName=stream, Records=batch)
             failed = [
