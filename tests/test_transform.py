@@ -341,8 +341,8 @@ def test_items_from_the_catalog_equal_items_parsed_one_by_one(spark):
 def test_item_lookup_builds_a_catalog_only_for_many_items_and_counts_it_only_when_needed(
     spark, monkeypatch, in_place, max_texts, items, expected
 ):
-    """The run's item figure bounds the catalog (distinct texts <= items); the catalog is
-    the count of a job, so it is built and counted only where that pays."""
+    """The run's item figure bounds the catalog (distinct texts <= items). Building the
+    catalog and counting it are Spark jobs of their own: each happens only where it pays."""
     unique = jvm_frame(
         spark,
         [("t1", DAY, "Latte - 2.00, Large Mocha - 2.60"), ("t2", DAY, "Latte - 2.00")],
