@@ -117,21 +117,17 @@ def create_stream(kinesis_url: str, name: str) -> str:
 
 
 def put(kinesis_url: str, name: str, records: list) -> None:
+    """Records (bytes as they are, anything else as JSON), one partition key each, in
+    PutRecords requests cut as replay cuts them (Kinesis's limits)."""
     from cafe_etl.devtools import replay
 
     client = replay.kinesis_client(kinesis_url)
-    for i in range(0, len(records), 500):
-        chunk = records[i : i + 500]
-        client.put_records(
-            StreamName=name,
-            Records=[
-                {
-                    "Data": r if isinstance(r, bytes) else json.dumps(r).encode(),
-                    "PartitionKey": str(i + j),
-                }
-                for j, r in enumerate(chunk)
-            ],
-        )
+    entries = (
+        {"Data": r if isinstance(r, bytes) else json.dumps(r).encode(), "PartitionKey": str(i)}
+        for i, r in enumerate(records)
+    )
+    for batch in replay.request_batches(entries):
+        client.put_records(StreamName=name, Records=batch)
 
 
 def cash_rows(n: int) -> list[list[str]]:

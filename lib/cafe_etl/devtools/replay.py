@@ -68,16 +68,20 @@ def create_stream(client, name: str, shards: int = 2) -> None:
     client.get_waiter("stream_exists").wait(StreamName=name)
 
 
+def entry_bytes(entry: dict) -> int:
+    """What a PutRecords entry counts against Kinesis's limits: its data and partition key."""
+    return len(entry["Data"]) + len(entry["PartitionKey"].encode())
+
+
 def record_entry(fields: list[str]) -> dict:
     """One row as a PutRecords entry: its fields as a JSON array, partitioned by branch."""
-    data = json.dumps(fields).encode()
     key = (fields[1] if len(fields) > 1 and fields[1] else "unknown")[:MAX_PARTITION_KEY]
-    size = len(data) + len(key.encode())
-    if size > MAX_RECORD_BYTES:
+    entry = {"Data": json.dumps(fields).encode(), "PartitionKey": key}
+    if (size := entry_bytes(entry)) > MAX_RECORD_BYTES:
         raise ValueError(
             f"a row of {size:,} bytes (branch {key!r}) is over Kinesis's 1 MiB for a record"
         )
-    return {"Data": data, "PartitionKey": key}
+    return entry
 
 
 def request_batches(entries) -> Iterator[list[dict]]:
@@ -86,7 +90,7 @@ def request_batches(entries) -> Iterator[list[dict]]:
     batch: list[dict] = []
     size = 0
     for entry in entries:
-        n = len(entry["Data"]) + len(entry["PartitionKey"].encode())
+        n = entry_bytes(entry)
         if batch and (len(batch) == MAX_BATCH or size + n > MAX_REQUEST_BYTES):
             yield batch
             batch, size = [], 0
