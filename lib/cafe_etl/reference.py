@@ -99,8 +99,10 @@ def region_column(branch: Column, regions: Regions) -> Column:
     """Spark: the region of a (trimmed) branch name column, or UNKNOWN_REGION.
 
     A literal map looked up with the whole name, then with its first k words (longest
-    first): hash lookups per row, no join. `substring_index(s, ' ', k)` is the text
-    before the k-th space, the same candidates as `region_of`.
+    first), no join. `substring_index(s, ' ', k)` is the text before the k-th space, the
+    same candidates as `region_of`. Spark compares a map's keys in turn on each lookup
+    (`GetMapValueUtil`), not by hash: measured, the shipped table's ~250 towns cost about
+    0.7 CPU-microseconds a row (6M rows 0.5 -> 2.7 s on 2 cores, 2026-11-26).
     """
     lookup = _lookup(regions)
     if not lookup:
