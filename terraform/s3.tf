@@ -16,9 +16,11 @@ locals {
       prefix_expiration_days = {}
     }
     lake = {
-      name                   = local.lake_bucket_name
-      expiration_days        = null
-      prefix_expiration_days = {}
+      name            = local.lake_bucket_name
+      expiration_days = null
+      # The Redshift loader's COPY manifests and ledger files, one folder a run (a stream
+      # writes one every micro-batch): the record of what each run loaded, for a while.
+      prefix_expiration_days = { "_redshift_manifests/" = var.load_manifest_retention_days }
     }
     artifacts = {
       name            = local.artifacts_bucket_name

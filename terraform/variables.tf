@@ -77,6 +77,17 @@ variable "access_log_retention_days" {
   }
 }
 
+variable "load_manifest_retention_days" {
+  description = "Days the Redshift loader's COPY manifests (the lake's _redshift_manifests/, a folder per run and per stream micro-batch) are kept as the record of what each run loaded."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.load_manifest_retention_days >= 1 && floor(var.load_manifest_retention_days) == var.load_manifest_retention_days
+    error_message = "load_manifest_retention_days must be a whole number of days, at least 1."
+  }
+}
+
 variable "force_destroy_buckets" {
   description = "Let terraform destroy delete non-empty buckets. Only for throw-away environments."
   type        = bool

@@ -169,6 +169,10 @@ def test_tfvars_files_set_only_declared_variables_with_valid_values(variables_on
         # under 10485760 (aws_athena_workgroup, bytes_scanned_cutoff_per_query).
         ({"athena_bytes_scanned_cutoff": "10000000"}, False),
         ({"athena_bytes_scanned_cutoff": "10485760"}, True),
+        # A lifecycle rule's expiration Days "must be a non-zero positive integer"
+        # (LifecycleExpiration, Amazon S3 API Reference).
+        ({"load_manifest_retention_days": "0"}, False),
+        ({"load_manifest_retention_days": "2.5"}, False),
     ],
 )
 def test_terraform_validations_accept_and_reject(variables_only, values, accepted):

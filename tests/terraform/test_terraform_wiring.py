@@ -92,6 +92,20 @@ def test_lake_crawler_targets_are_the_tables_the_jobs_write(cfg):
     assert paths == {"${local.lake_uri}" + f"{table}/" for table in schema.LAKE_TABLES}
 
 
+def test_the_lake_expires_the_redshift_loaders_manifests_and_nothing_else(cfg):
+    """The lake keeps its tables; the folder the Redshift loader writes its COPY manifests
+    to (a folder per run and per stream micro-batch) expires."""
+    from cafe_etl.warehouse.redshift_s3 import MANIFEST_FOLDER
+
+    lake = cfg.locals["data_buckets"]["lake"]
+    assert lake["expiration_days"] is None
+    assert lake["prefix_expiration_days"] == {
+        f"{MANIFEST_FOLDER}/": "${var.load_manifest_retention_days}"
+    }
+    # The loader writes under lake_uri, which is the bucket's root (hcl2 quotes the string).
+    assert cfg.locals["lake_uri"] == '${"s3://${module.bucket["lake"].bucket}/"}'
+
+
 # ---------------------------------------------------------------------------------------
 # Redshift bootstrap
 # ---------------------------------------------------------------------------------------
