@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import uuid
 from pathlib import Path
@@ -79,10 +80,54 @@ SHM = Path("/dev/shm")
 SHM_ROOM = 2 << 30  # the suite's ~60 databases take ~0.5 GB
 
 
+PG_PREFIX = "cafe-tests-pg-"
+OWNER = "owner.pid"  # the pytest process whose server the folder holds
+
+
 def _pg_parent(tmp_path_factory) -> Path:
-    if SHM.is_dir() and os.access(SHM, os.W_OK) and shutil.disk_usage(SHM).free > SHM_ROOM:
-        return Path(tempfile.mkdtemp(prefix="cafe-tests-pg-", dir=SHM))
+    if SHM.is_dir() and os.access(SHM, os.W_OK):
+        remove_stale_pg_folders(SHM)
+        if shutil.disk_usage(SHM).free > SHM_ROOM:
+            parent = Path(tempfile.mkdtemp(prefix=PG_PREFIX, dir=SHM))
+            (parent / OWNER).write_text(str(os.getpid()))
+            return parent
     return tmp_path_factory.mktemp("pg")
+
+
+def remove_stale_pg_folders(root: Path) -> list[Path]:
+    """Remove the PostgreSQL folders of sessions killed before their clean-up (a SIGKILL,
+    a closed terminal): their pytest (OWNER) is gone, and they would hold memory until the
+    machine restarts. A server such a session left running is stopped first (SIGQUIT,
+    PostgreSQL's immediate shutdown), but only a process whose command line names that
+    folder. A folder with no owner yet (a session starting) is left alone."""
+    removed = []
+    for folder in sorted(root.glob(PG_PREFIX + "*")):
+        try:
+            owner = int((folder / OWNER).read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(owner):
+            continue
+        try:
+            server = int((folder / "data" / "postmaster.pid").read_text().split()[0])
+            cmdline = Path(f"/proc/{server}/cmdline").read_bytes().decode(errors="replace")
+            if str(folder) in cmdline:
+                os.kill(server, signal.SIGQUIT)
+        except (OSError, ValueError, IndexError):
+            pass
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -80,6 +81,36 @@ def test_env_without_java_survives_dangling_links_and_names_in_two_folders(tmp_p
     assert sorted(p.name for p in shadow.iterdir()) == ["sh"]
     assert os.readlink(shadow / "sh") == str(usr / "sh")
     assert env["PATH"].endswith(f":{shadow}") and "JAVA_HOME" not in env
+
+
+def test_the_pg_folders_of_killed_sessions_are_removed_and_their_servers_stopped(tmp_path):
+    """conftest.remove_stale_pg_folders: the folders whose pytest is gone go, and a server
+    one left (a process naming the folder) is stopped; a live session's folder, a starting
+    one's (no owner yet), and a process that only reuses a stale server's PID stay."""
+    from conftest import OWNER, PG_PREFIX, remove_stale_pg_folders
+
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    folders = [tmp_path / f"{PG_PREFIX}{n}" for n in ("a", "b", "live", "starting")]
+    stale, reused, live, starting = folders
+    for folder in folders:
+        (folder / "data").mkdir(parents=True)
+    for folder in (stale, reused):
+        (folder / OWNER).write_text(str(ended.pid))
+    (live / OWNER).write_text(str(os.getpid()))
+    server = subprocess.Popen(["sh", "-c", "sleep 60", str(stale / "data")])
+    unrelated = subprocess.Popen(["sleep", "60"])
+    (stale / "data" / "postmaster.pid").write_text(f"{server.pid}\n{stale / 'data'}\n")
+    (reused / "data" / "postmaster.pid").write_text(f"{unrelated.pid}\n{reused / 'data'}\n")
+    try:
+        assert remove_stale_pg_folders(tmp_path) == [stale, reused]
+        assert [f.exists() for f in folders] == [False, False, True, True]
+        assert server.wait(timeout=10) == -signal.SIGQUIT
+        assert unrelated.poll() is None
+    finally:
+        for process in (server, unrelated):
+            process.kill()
+            process.wait()
 
 
 def run_script(args: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
