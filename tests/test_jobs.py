@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 from cafe_etl import errors, jobs
@@ -98,7 +100,7 @@ def test_the_pg_folders_of_killed_sessions_are_removed_and_their_servers_stopped
     for folder in (stale, reused):
         (folder / OWNER).write_text(str(ended.pid))
     (live / OWNER).write_text(str(os.getpid()))
-    server = subprocess.Popen(["sh", "-c", "sleep 60", str(stale / "data")])
+    server = process_naming(stale / "data")
     unrelated = subprocess.Popen(["sleep", "60"])
     (stale / "data" / "postmaster.pid").write_text(f"{server.pid}\n{stale / 'data'}\n")
     (reused / "data" / "postmaster.pid").write_text(f"{unrelated.pid}\n{reused / 'data'}\n")
@@ -111,6 +113,20 @@ def test_the_pg_folders_of_killed_sessions_are_removed_and_their_servers_stopped
         for process in (server, unrelated):
             process.kill()
             process.wait()
+
+
+def process_naming(path: Path) -> subprocess.Popen:
+    """A process whose command line names `path`, as a PostgreSQL server names its data
+    folder, returned once its command line says so (until then /proc shows the forking
+    parent's)."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", str(path)])
+    cmdline = Path(f"/proc/{process.pid}/cmdline")
+    for _ in range(600):  # a guard against a process that never starts, not a timing check
+        if str(path) in cmdline.read_bytes().decode(errors="replace"):
+            return process
+        time.sleep(0.05)
+    process.kill()
+    raise AssertionError(f"the process never named {path}")
 
 
 def run_script(args: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
