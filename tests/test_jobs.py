@@ -6,8 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 from cafe_etl import errors, jobs
@@ -100,8 +98,8 @@ def test_the_pg_folders_of_killed_sessions_are_removed_and_their_servers_stopped
     for folder in (stale, reused):
         (folder / OWNER).write_text(str(ended.pid))
     (live / OWNER).write_text(str(os.getpid()))
-    server = process_naming(stale / "data")
-    unrelated = subprocess.Popen(["sleep", "60"])
+    server = stand_in(str(stale / "data"))
+    unrelated = stand_in()
     (stale / "data" / "postmaster.pid").write_text(f"{server.pid}\n{stale / 'data'}\n")
     (reused / "data" / "postmaster.pid").write_text(f"{unrelated.pid}\n{reused / 'data'}\n")
     try:
@@ -115,18 +113,22 @@ def test_the_pg_folders_of_killed_sessions_are_removed_and_their_servers_stopped
             process.wait()
 
 
-def process_naming(path: Path) -> subprocess.Popen:
-    """A process whose command line names `path`, as a PostgreSQL server names its data
-    folder, returned once its command line says so (until then /proc shows the forking
-    parent's)."""
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", str(path)])
-    cmdline = Path(f"/proc/{process.pid}/cmdline")
-    for _ in range(600):  # a guard against a process that never starts, not a timing check
-        if str(path) in cmdline.read_bytes().decode(errors="replace"):
-            return process
-        time.sleep(0.05)
-    process.kill()
-    raise AssertionError(f"the process never named {path}")
+# A stand-in for a server a killed session left: it dies of SIGQUIT as PostgreSQL stops
+# on it, even when started from a process that ignores SIGQUIT (a shell's background job
+# does, and the ignoring is inherited), and it says when it is ready for the signal.
+STAND_IN = (
+    "import signal, time; signal.signal(signal.SIGQUIT, signal.SIG_DFL); "
+    "print('ready', flush=True); time.sleep(60)"
+)
+
+
+def stand_in(*args: str) -> subprocess.Popen:
+    """A STAND_IN process with `args` on its command line, once it is ready."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", STAND_IN, *args], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout.readline() == "ready\n"
+    return process
 
 
 def run_script(args: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
