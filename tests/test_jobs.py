@@ -89,6 +89,8 @@ def test_the_pg_folders_of_killed_sessions_are_removed_and_their_servers_stopped
     one's (no owner yet), and a process that only reuses a stale server's PID stay."""
     from conftest import OWNER, PG_PREFIX, remove_stale_pg_folders
 
+    # A pytest that is gone: a process that has ended. Its PID could only come back after
+    # Linux had handed out every other one (pid_max, 32,768 here), not within this test.
     ended = subprocess.Popen(["true"])
     ended.wait()
     folders = [tmp_path / f"{PG_PREFIX}{n}" for n in ("a", "b", "live", "starting")]
