@@ -7,8 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CAFE := $(VENV)/bin/cafe-etl
 STAMP := $(VENV)/.installed-stamp
-# The pip that installs into the virtualenv: its own, or the interpreter's (the set-up's choice).
-PIP = $$(cat $(VENV)/pip-command)
+# The pip that installs into the virtualenv: its own if it has one, else the interpreter's
+# (`pip --python`: see the set-up below).
+PIP = $$(test -x $(VENV)/bin/pip && echo "$(PY) -m pip" || echo "$(PYTHON) -m pip --python $(PY)")
 
 # Local stand-ins: a folder for S3, the embedded PostgreSQL for Redshift.
 DATA ?= .local
@@ -48,9 +49,8 @@ SPARK_WHEEL := --config-settings-package 'pyspark:--build-option=--compression=s
 # later: that pip installs into it (`pip --python`), and the venv is made without
 # ensurepip's copy of pip and setuptools (5 s of a fresh set-up).
 $(STAMP): pyproject.toml
-	@if $(PYTHON) -c 'import pip, sys; sys.exit(tuple(map(int, pip.__version__.split(".")[:2])) < (22, 3))' 2>/dev/null; \
-		then pip="$(PYTHON) -m pip --python $(PY)"; opts=--without-pip; else pip="$(PY) -m pip"; opts=; fi; \
-		{ test -x $(PY) || $(PYTHON) -m venv $$opts $(VENV); } && echo "$$pip" > $(VENV)/pip-command
+	@test -x $(PY) || $(PYTHON) -m venv $$($(PYTHON) -c 'import pip, sys; \
+		print("--without-pip" if tuple(map(int, pip.__version__.split(".")[:2])) >= (22, 3) else "")' 2>/dev/null) $(VENV)
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (AWS Glue 5.1), got " + sys.version' \
 		|| { rm -rf $(VENV); exit 1; }
 	$(PIP) install --quiet --disable-pip-version-check 'uv>=0.8.10,<1' \
