@@ -104,6 +104,10 @@ def test_the_lake_expires_the_redshift_loaders_manifests_and_nothing_else(cfg):
     }
     # The loader writes under lake_uri, which is the bucket's root (hcl2 quotes the string).
     assert cfg.locals["lake_uri"] == '${"s3://${module.bucket["lake"].bucket}/"}'
+    # modules/bucket names each prefix's rule `expire-<prefix>`; a lifecycle rule's ID
+    # "cannot be longer than 255 characters" (LifecycleRule, Amazon S3 API Reference).
+    for bucket in cfg.locals["data_buckets"].values():
+        assert all(len(f"expire-{p.rstrip('/')}") <= 255 for p in bucket["prefix_expiration_days"])
 
 
 # ---------------------------------------------------------------------------------------
