@@ -305,6 +305,44 @@ def test_whole_basket_check_and_items_total(spark):
     assert_column_equality(actual, "total", "expected_total")
 
 
+# Texts at ITEM_PATTERN's edges: line breaks (`.` stops at them), a bare or doubled
+# suffix, spaces around it, prices one digit too long, a size with nothing after it.
+EDGE_ITEMS = [
+    "Latte - 2.00\n",
+    "Latte\n - 2.00",
+    "\u2028 - 1",
+    "- 2.00",
+    "x - 2.00",
+    "Large  - 2.00",
+    "Large - £",
+    "£ - 1",
+    "Latte - 1234567",
+    "Latte - 123456.78",
+    "Latte - 12345.678",
+    "a - 1 - 2 - 3",
+    "Latte -  2.00",
+    "Latte - 2.00 ",
+    " - - 1",
+]
+
+
+def test_the_item_shape_and_price_suffix_agree_with_the_item_grammar(spark):
+    """ITEM_SHAPE (the validity test) matches exactly the items ITEM_PATTERN matches, and
+    for those PRICE_SUFFIX (the totals' price) takes ITEM_PATTERN's price group."""
+    items = {i.strip(" ") for b in BASKETS for i in b.split(",")} | set(EDGE_ITEMS)
+    frame = jvm_frame(spark, [(i,) for i in sorted(items)], "item string")
+    grammar = F.col("item").rlike(transform.ITEM_PATTERN)
+    actual = frame.select(
+        grammar.alias("grammar"),
+        F.col("item").rlike(transform.ITEM_SHAPE).alias("shape"),
+        F.when(grammar, F.regexp_extract("item", transform.ITEM_PATTERN, 4)).alias("price"),
+        F.when(grammar, F.regexp_extract("item", transform.PRICE_SUFFIX, 1)).alias("suffix"),
+    )
+    assert_column_equality(actual, "grammar", "shape")
+    assert_column_equality(actual, "price", "suffix")
+    assert {r.grammar for r in actual.select("grammar").collect()} == {True, False}
+
+
 def test_quarantine_keeps_iso_timestamps_readable(spark):
     row = with_("timestamp", "2021-03-01 09:00:00")
     row[4] = "bad"

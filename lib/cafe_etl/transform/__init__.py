@@ -19,7 +19,9 @@ from cafe_etl.transform.items import (
 )
 from cafe_etl.transform.rows import (
     ITEM_PATTERN,
+    ITEM_SHAPE,
     MONEY,
+    PRICE_SUFFIX,
     QUARANTINE_COLUMNS,
     REDACTED,
     SEP,
@@ -45,7 +47,9 @@ from cafe_etl.transform.rows import (
 
 __all__ = [
     "ITEM_PATTERN",
+    "ITEM_SHAPE",
     "MONEY",
+    "PRICE_SUFFIX",
     "QUARANTINE_COLUMNS",
     "REDACTED",
     "SEP",
