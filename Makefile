@@ -129,8 +129,10 @@ bench: $(STAMP) class-archive
 		$(if $(CORES),--cores $(CORES)) $(if $(ONE_FILE_GB),--one_file_gb $(ONE_FILE_GB)) \
 		--out $(DATA)/bench-$(TRANSACTIONS)-$(BRANCHES)x$(DAYS)$(if $(ONE_FILE_GB),-$(ONE_FILE_GB)gb).json
 
-# make stream: moto's Kinesis on 127.0.0.1, replay at RATE records/s, the streaming job
+# make stream [RATE=2200] [WINDOW=10] [SHARDS=2]: moto's Kinesis on 127.0.0.1, replay at RATE records/s, the streaming job
 RATE ?= 2200
 WINDOW ?= 10
+SHARDS ?= 2
 stream: $(STAMP) class-archive
-	$(CAFE) stream-demo --rate $(RATE) --window $(WINDOW) --lake $(LAKE) --warehouse_url $(WAREHOUSE_URL)
+	$(CAFE) stream-demo --rate $(RATE) --window $(WINDOW) --shards $(SHARDS) --lake $(LAKE) \
+		--warehouse_url $(WAREHOUSE_URL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -10,7 +11,7 @@ import re
 import psycopg
 import pytest
 from cafe_etl import stream
-from cafe_etl.devtools import generate, replay
+from cafe_etl.devtools import generate, replay, stream_demo
 from cafe_etl.errors import UsageError
 from cafe_etl.schema import HEADER_ALIASES
 from conftest import TEST_SALT, new_database
@@ -300,3 +301,18 @@ def test_checkpoint_is_replaced_in_one_step(spark, tmp_path, monkeypatch):
     monkeypatch.setattr(os, "replace", real_replace)
     assert renames == [str(tmp_path / "positions.json")]
     assert stream.Checkpoint(spark, str(tmp_path)).state["next_batch"] == 7
+
+
+@pytest.mark.parametrize(
+    ("value", "shards"),
+    [("4", 4), ("1", 1), ("0", None), ("-2", None), ("2.5", None), ("four", None)],
+)
+def test_the_stream_demo_takes_a_whole_number_of_shards(value, shards, capsys):
+    parser = argparse.ArgumentParser()
+    stream_demo.add_demo_arguments(parser)
+    if shards is None:
+        with pytest.raises(SystemExit):
+            parser.parse_args(["--shards", value])
+        assert "whole number of shards" in capsys.readouterr().err
+    else:
+        assert parser.parse_args(["--shards", value]).shards == shards

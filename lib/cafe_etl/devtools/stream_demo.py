@@ -30,12 +30,19 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--per-branch", type=int, default=1500)
     parser.add_argument("--rate", type=float, default=2200)
     parser.add_argument("--window", type=float, default=10)
+    parser.add_argument("--shards", type=_shard_count, default=2, help="the stream's shards")
     parser.add_argument("--lake", default=".local/lake")
     parser.add_argument("--warehouse_url", default="embedded://.local/warehouse")
 
 
+def _shard_count(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of shards, 1 or more")
+    return int(value)
+
+
 def run_demo(args: argparse.Namespace) -> dict:
-    """moto's Kinesis on loopback, a 2-shard stream, the replay and the streaming job."""
+    """moto's Kinesis on loopback, a stream of --shards shards, the replay and the streaming job."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per moto request
 
     raw = Path(args.raw)
@@ -46,7 +53,7 @@ def run_demo(args: argparse.Namespace) -> dict:
     server, endpoint = moto_kinesis.start_server()
     client = kinesis_client(endpoint)
     stream = f"till-transactions-{int(time.time())}"
-    create_stream(client, stream, 2)
+    create_stream(client, stream, args.shards)
     checkpoint = tempfile.mkdtemp(prefix="cafe-stream-checkpoint-")
     script = Path(__file__).resolve().parents[3] / "glue_jobs" / "kinesis_stream.py"
     job = subprocess.Popen(
