@@ -24,7 +24,7 @@ import boto3
 import hcl2
 import pytest
 import sqlglot
-from cafe_etl import jobs, stream
+from cafe_etl import jobs, reference, stream
 from cafe_etl.runtime import parse_job_args
 from cafe_etl.warehouse.redshift import RedshiftWarehouse
 from moto import mock_aws
@@ -117,6 +117,7 @@ def load(request):
             {"transactions": 1},
             files=files,
             ledger=ledger,
+            regions=reference.towns(),  # both jobs pass theirs: the region refresh statements
         )
         objects = {
             o["Key"]: o["Size"]

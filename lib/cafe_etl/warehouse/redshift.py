@@ -11,8 +11,9 @@ into the star schema, mark the run succeeded. It commits whole or not at all.
 A batch call takes at most 40 statements (BatchExecuteStatement, "Sqls": maximum 40
 items), so a load never sends a COPY per day: the loader lists the days' Parquet files
 on S3 and writes one COPY manifest per lake table (`_redshift_manifests/RUN/TABLE.manifest`
-in the lake bucket), and each table is one `COPY ... MANIFEST`. A load is about 17
-statements for any number of days. Only files that exist are listed, and a table with no
+in the lake bucket), and each table is one `COPY ... MANIFEST`. A load is 21 to 32
+statements for any number of days (32: a nightly load with its reference data, its file
+ledger and the run's status). Only files that exist are listed, and a table with no
 file gets no COPY: a COPY that matches nothing fails, and would roll back the night.
 """
 
