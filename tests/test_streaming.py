@@ -316,3 +316,13 @@ def test_the_stream_demo_takes_a_whole_number_of_shards(value, shards, capsys):
         assert "whole number of shards" in capsys.readouterr().err
     else:
         assert parser.parse_args(["--shards", value]).shards == shards
+
+
+def test_the_stream_demo_refuses_a_lake_that_already_holds_transactions(tmp_path):
+    """Its figures would time no lake write and no load of the records already there."""
+    stream_demo.refuse_a_used_lake(str(tmp_path))  # an empty lake is fine
+    day = tmp_path / "transactions" / "sale_date=2026-11-09"
+    day.mkdir(parents=True)
+    (day / "stream-0-part-00000.parquet").write_bytes(b"PAR1")
+    with pytest.raises(SystemExit, match="already holds transactions"):
+        stream_demo.refuse_a_used_lake(str(tmp_path))

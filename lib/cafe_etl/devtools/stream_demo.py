@@ -22,6 +22,7 @@ from pathlib import Path
 
 from cafe_etl.devtools import generate, moto_kinesis
 from cafe_etl.devtools.replay import create_stream, kinesis_client, read_raw_rows, replay
+from cafe_etl.schema import LAKE_TRANSACTIONS
 
 
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,8 +32,8 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=float, default=2200)
     parser.add_argument("--window", type=float, default=10)
     parser.add_argument("--shards", type=_shard_count, default=2, help="the stream's shards")
-    parser.add_argument("--lake", default=".local/lake")
-    parser.add_argument("--warehouse_url", default="embedded://.local/warehouse")
+    parser.add_argument("--lake", default=".local/stream-demo/lake", help="an empty lake")
+    parser.add_argument("--warehouse_url", default="embedded://.local/stream-demo/warehouse")
 
 
 def _shard_count(value: str) -> int:
@@ -41,10 +42,24 @@ def _shard_count(value: str) -> int:
     return int(value)
 
 
+def refuse_a_used_lake(lake_path: str) -> None:
+    """The demo times writing and loading every record; the stream job skips the
+    transactions its lake already holds (micro_batch._write_lake), so a second run into
+    the same lake would write and load nothing and report a rate it never did."""
+    used = list(Path(lake_path, LAKE_TRANSACTIONS).rglob("*.parquet"))
+    if used:
+        raise SystemExit(
+            f"stream-demo: {lake_path} already holds transactions ({len(used)} Parquet "
+            "files), which the stream would not write or load again: its figures would "
+            "leave that work out. Give it an empty lake (make stream empties its own, "
+            ".local/stream-demo)."
+        )
+
+
 def run_demo(args: argparse.Namespace) -> dict:
     """moto's Kinesis on loopback, a stream of --shards shards, the replay and the streaming job."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per moto request
-
+    refuse_a_used_lake(args.lake)
     raw = Path(args.raw)
     if not raw.exists():
         generate.generate(raw, args.branches, 1, dt.date(2026, 11, 9), 5, args.per_branch)
