@@ -20,7 +20,8 @@ TIMESTAMP_FORMATS = tuple(fmt for _, fmt in TIMESTAMP_SHAPES)
 # A total: digits with at most two decimals, an optional pound sign, never negative.
 _TOTAL = r"^£?([0-9]{1,8}(\.[0-9]{1,2})?)$"
 # One basket item, `[Size ]Product[ - Flavour] - Price` (the price is the last ` - ` part).
-# The one definition of an item: validation, totals and basket_items all use it.
+# The one definition of an item: validation (as ITEM_SHAPE), totals (by PRICE_SUFFIX) and
+# basket_items all follow it; test_transform ties the two shorter patterns to it.
 ITEM_PATTERN = r"^(?:(Regular|Large) )?(.+?)(?: - (.+?))? - £?([0-9]{1,6}(?:\.[0-9]{1,2})?)$"
 PRICE_SUFFIX = r" - £?([0-9]{1,6}(?:\.[0-9]{1,2})?)$"
 # Whether text matches ITEM_PATTERN, without its groups: before the price suffix, the
