@@ -9,6 +9,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+import psutil
 import pytest
 
 os.environ.setdefault("CAFE_SHUFFLE_PARTITIONS", "2")
@@ -106,28 +107,19 @@ def remove_stale_pg_folders(root: Path) -> list[Path]:
             owner = int((folder / OWNER).read_text())
         except (OSError, ValueError):
             continue
-        if _alive(owner):
+        if psutil.pid_exists(owner):
             continue
         try:
-            server = int((folder / "data" / "postmaster.pid").read_text().split()[0])
-            cmdline = Path(f"/proc/{server}/cmdline").read_bytes().decode(errors="replace")
-            if str(folder) in cmdline:
-                os.kill(server, signal.SIGQUIT)
-        except (OSError, ValueError, IndexError):
+            server = psutil.Process(
+                int((folder / "data" / "postmaster.pid").read_text().split()[0])
+            )
+            if str(folder) in " ".join(server.cmdline()):
+                server.send_signal(signal.SIGQUIT)
+        except (OSError, ValueError, IndexError, psutil.Error):
             pass
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: alive
-        return True
-    return True
 
 
 @pytest.fixture(scope="session")
