@@ -186,6 +186,24 @@ def test_a_load_is_one_transaction(load):
     assert any(s.startswith("COPY ") for s in merging[0]), "COPY and MERGE in one transaction"
 
 
+# Redshift's UPDATE: "Left, right, and full outer joins aren't supported in the FROM clause
+# of an UPDATE statement; they return the following error: ERROR: Target table must be
+# part of an equijoin predicate" (PostgreSQL accepts them). A load's UPDATEs (staged and
+# loaded products re-pointed, branch regions refreshed) join in their WHERE clause.
+# Source: Amazon Redshift Database Developer Guide, "UPDATE" (r_UPDATE),
+# https://docs.aws.amazon.com/redshift/latest/dg/r_UPDATE.html
+def test_updates_join_their_sources_without_outer_joins(load):
+    updates = [
+        sqlglot.parse_one(s, read="redshift")
+        for s in load["api"].statements()
+        if s.lstrip().upper().startswith("UPDATE")
+    ]
+    assert any(u.find(exp.From) for u in updates), "a load updates from a staged table"
+    for update in updates:
+        for join in update.find_all(exp.Join):
+            assert join.side.upper() not in ("LEFT", "RIGHT", "FULL"), update.sql()[:160]
+
+
 _COPY = re.compile(r"^COPY\s+(\S+)\s+FROM\s+'([^']+)'(.*)$", re.S)
 
 
