@@ -29,6 +29,7 @@ help:
 	@echo "make test     - set up and run the whole test suite (includes tf-check)"
 	@echo "make lint     - ruff over the code"
 	@echo "make tf-check - terraform fmt, config load, checkov and wiring tests"
+	@echo "make tf-docs  - regenerate the Inputs/Outputs tables of terraform/README.md"
 	@echo "make package  - build the library wheel Terraform uploads (dist/)"
 	@echo "make bench    - time the nightly job on 1M generated transactions (TRANSACTIONS=N)"
 	@echo "make soak     - the property-based tests with many more examples"
@@ -100,6 +101,12 @@ test:
 
 tf-check: $(STAMP)
 	$(PY) -m pytest tests/terraform
+
+# terraform-docs' Inputs/Outputs tables, rendered from the .tf files (tests/terraform/tfdocs.py
+# says why not terraform-docs itself); a test fails while they are stale.
+.PHONY: tf-docs
+tf-docs: $(STAMP)
+	$(PY) tests/terraform/tfdocs.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check lib glue_jobs tests

@@ -138,7 +138,15 @@ def _plan_with(directory: Path, **values: str) -> tuple[int, str]:
     return retcode, stderr
 
 
-@pytest.mark.parametrize("tfvars", [TF_DIR / "envs" / "dev.tfvars", ALL_FEATURES_TFVARS])
+@pytest.mark.parametrize(
+    "tfvars",
+    [
+        TF_DIR / "envs" / "dev.tfvars",
+        ALL_FEATURES_TFVARS,
+        *sorted(TF_DIR.glob("examples/*.tfvars")),
+    ],
+    ids=lambda path: path.name if path.parent.name != "examples" else f"examples/{path.name}",
+)
 def test_tfvars_files_set_only_declared_variables_with_valid_values(variables_only, tfvars):
     retcode, stdout, stderr = _terraform(
         "plan", variables_only, input=False, lock=False, var_file=str(tfvars)

@@ -1,0 +1,42 @@
+# The chain's production deployment: ~150 branches, tills streaming through trading hours,
+# QuickSight for the franchise managers. From terraform/:
+#   terraform plan -var-file=examples/prod.tfvars -out=tfplan && terraform apply tfplan
+# Every input not set here keeps its default (see the Inputs table in terraform/README.md).
+
+environment = "prod"
+aws_region  = "eu-west-2"
+
+vpc_id              = "vpc-0fedcba9876543210"
+redshift_subnet_ids = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2", "subnet-0ccccccccccccccc3"]
+
+# An on-call list, not a person.
+alert_email = "data-oncall@example.com"
+
+# Raw files hold customer names and card numbers: keep them only as long as a late or
+# re-sent till file can still arrive and be reprocessed.
+raw_retention_days = 30
+
+# The nightly run starts at 02:30 UTC, after the tills' overnight upload.
+nightly_schedule = "cron(30 2 * * ? *)"
+lookback_days    = 7
+
+# 150 branches put well under 1,000 records/s at the lunchtime peak: one shard holds it.
+kinesis_stream_mode     = "PROVISIONED"
+kinesis_shard_count     = 1
+kinesis_retention_hours = 24
+
+# The base capacity is billed only while Redshift works; the maximum caps a runaway query.
+redshift_base_capacity = 8
+redshift_max_capacity  = 32
+
+# Managers read the trend views in QuickSight (the account's subscription must exist).
+enable_quicksight        = true
+quicksight_principal_arn = "arn:aws:quicksight:eu-west-2:111122223333:group/default/cafe-managers"
+
+# Audit trail for a year.
+log_retention_days        = 365
+access_log_retention_days = 365
+
+tags = {
+  CostCentre = "data-platform"
+}
