@@ -49,7 +49,7 @@ def test_readme_fits_on_a_few_screens_with_the_first_screen_first():
     lines = README.read_text(encoding="utf-8").splitlines()
     assert len(lines) <= 300, f"README.md is {len(lines)} lines: move reference text to docs/"
     first = "\n".join(lines[:60])
-    for piece in ("```mermaid", "make run", "make test", "## What it costs"):
+    for piece in ("```mermaid", "make run", "make test", "## What it costs", "](docs/"):
         assert piece in first, f"{piece!r} is not in README.md's first 60 lines"
 
 
