@@ -17,6 +17,7 @@ the budget and the usage limit keep a margin over the modelled figure.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import re
@@ -165,11 +166,17 @@ def _one(value: Any) -> Any:
 
 
 def _parse(path: Path) -> dict:
+    return _parse_text(Path(path).read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _parse_text(text: str) -> dict:
     # checkov's own HCL parser (bc-python-hcl2), not a hand-rolled one; only the laptop's
-    # `cost` command needs it, so it is imported when the command runs.
+    # `cost` command needs it, so it is imported when the command runs. Its grammar is pure
+    # Python and slow, so each text is parsed once (callers only read the result).
     import hcl2  # noqa: PLC0415 - laptop-only dependency (the `local` extra)
 
-    return hcl2.loads(Path(path).read_text(encoding="utf-8"))
+    return hcl2.loads(text)
 
 
 def terraform_defaults(tf_dir: Path = TERRAFORM_DIR) -> dict[str, Any]:
