@@ -180,7 +180,7 @@ def test_tfvars_files_set_only_declared_variables_with_valid_values(variables_on
         ({"redshift_base_capacity": "24"}, True),
         ({"redshift_base_capacity": "12"}, False),
         ({"redshift_base_capacity": "2"}, False),
-        ({"redshift_base_capacity": "544"}, True),
+        ({"redshift_base_capacity": "544", "redshift_max_capacity": "1024"}, True),
         ({"redshift_base_capacity": "520"}, False),
         # Trading hours: HH:MM London time, opening before closing, and opening late
         # enough that the start trigger's UTC time (open - 1 h - 10 min) is the same day.
