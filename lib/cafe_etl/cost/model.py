@@ -1,102 +1,40 @@
-"""What the deployment costs a day and a month: `cafe-etl cost [--tfvars FILE] [--json]`.
-
-The figures follow from the Terraform variables' values (defaults read from
-terraform/variables.tf, overrides from a tfvars file), a few workload assumptions (named
-below, each with its reason) and AWS list prices (each a named constant with its page,
-the Region it was read for and the date). Every billable resource terraform/ creates has a
-line, free ones included with the reason they cost nothing, so a new resource without a
-line is visible in review.
-
-Prices: AWS's pricing pages render their per-Region tables by script, so London (eu-west-2)
-figures could not be read from them offline. Where a page's text gives a price, that figure
-is used (the pages' worked examples quote US East (N. Virginia)); `region` says which
-Region each constant is for. London list prices are equal or up to about 10 % higher, so
-the budget and the usage limit keep a margin over the modelled figure.
-"""
+"""The day's usage of every billable resource, from the Terraform variables' values, priced."""
 
 from __future__ import annotations
 
-import argparse
-import functools
-import json
 import math
-import re
+
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-TERRAFORM_DIR = Path(__file__).resolve().parents[2] / "terraform"
-
-# ---------------------------------------------------------------------------------------
-# Prices (USD)
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Price:
-    usd: float
-    unit: str
-    page: str
-    region: str
-    read: str
-
-
-_US_EAST = "us-east-1 (the page's text; its London table is rendered by script)"
-_READ = "2026-12-06"
-_LONDON_TABLE = "eu-west-2 (the project's earlier cost table)"
-_GLUE = "https://aws.amazon.com/glue/pricing/"
-_REDSHIFT = "https://aws.amazon.com/redshift/pricing/"
-_KINESIS = "https://aws.amazon.com/kinesis/data-streams/pricing/"
-_S3 = "https://aws.amazon.com/s3/pricing/"
-_KMS = "https://aws.amazon.com/kms/pricing/"
-_SECRETS = "https://aws.amazon.com/secrets-manager/pricing/"
-_CLOUDWATCH = "https://aws.amazon.com/cloudwatch/pricing/"
-_ATHENA = "https://aws.amazon.com/athena/pricing/"
-
-GLUE_DPU_HOUR = Price(
-    0.44,
-    "DPU-hour (jobs and crawlers, per second; job 1-minute and crawler 10-minute minimum)",
-    _GLUE,
-    _US_EAST,
-    _READ,
+from cafe_etl.cost.prices import (
+    ATHENA_TB_SCANNED,
+    CLOUDWATCH_ALARM_MONTH,
+    CLOUDWATCH_LOGS_INGEST_GB,
+    CLOUDWATCH_LOGS_STORE_GB_MONTH,
+    CLOUDWATCH_METRIC_MONTH,
+    DAYS_PER_MONTH,
+    GLUE_DPU_HOUR,
+    GLUE_FLEX_DPU_HOUR,
+    KINESIS_EXTENDED_RETENTION_SHARD_HOUR,
+    KINESIS_ON_DEMAND_GB_IN,
+    KINESIS_ON_DEMAND_GB_OUT,
+    KINESIS_ON_DEMAND_STREAM_HOUR,
+    KINESIS_PUT_MILLION,
+    KINESIS_SHARD_HOUR,
+    KMS_KEY_MONTH,
+    KMS_REQUESTS_TEN_THOUSAND,
+    REDSHIFT_RPU_HOUR,
+    REDSHIFT_STORAGE_GB_MONTH,
+    S3_GET_THOUSAND,
+    S3_PUT_THOUSAND,
+    S3_STANDARD_GB_MONTH,
+    SECRET_MONTH,
+    USD_TO_GBP,
 )
-GLUE_FLEX_DPU_HOUR = Price(0.29, "DPU-hour, Flex execution class", _GLUE, _US_EAST, _READ)
-REDSHIFT_RPU_HOUR = Price(
-    0.375, "RPU-hour (per second, 60-second minimum)", _REDSHIFT, _US_EAST, _READ
-)
-REDSHIFT_STORAGE_GB_MONTH = Price(
-    0.024, "GB-month of Redshift Managed Storage", _REDSHIFT, _US_EAST, _READ
-)
-KINESIS_SHARD_HOUR = Price(0.015, "shard-hour (provisioned)", _KINESIS, _US_EAST, _READ)
-KINESIS_EXTENDED_RETENTION_SHARD_HOUR = Price(
-    0.02, "shard-hour of retention beyond 24 h (up to 7 days)", _KINESIS, _US_EAST, _READ
-)
-KINESIS_PUT_MILLION = Price(
-    0.014, "million PUT payload units (25 KB each)", _KINESIS, _US_EAST, _READ
-)
-KINESIS_ON_DEMAND_STREAM_HOUR = Price(0.04, "stream-hour (on-demand)", _KINESIS, _US_EAST, _READ)
-KINESIS_ON_DEMAND_GB_IN = Price(0.08, "GB written (on-demand)", _KINESIS, _US_EAST, _READ)
-KINESIS_ON_DEMAND_GB_OUT = Price(0.04, "GB read (on-demand)", _KINESIS, _US_EAST, _READ)
-S3_STANDARD_GB_MONTH = Price(0.024, "GB-month, S3 Standard", _S3, _LONDON_TABLE, _READ)
-S3_PUT_THOUSAND = Price(0.005, "1,000 PUT, COPY, POST or LIST requests", _S3, _US_EAST, _READ)
-S3_GET_THOUSAND = Price(0.0004, "1,000 GET requests", _S3, _US_EAST, _READ)
-KMS_KEY_MONTH = Price(1.0, "customer managed key-month", _KMS, _US_EAST, _READ)
-KMS_REQUESTS_TEN_THOUSAND = Price(0.03, "10,000 requests", _KMS, _US_EAST, _READ)
-SECRET_MONTH = Price(0.40, "secret-month", _SECRETS, _US_EAST, _READ)
-CLOUDWATCH_ALARM_MONTH = Price(
-    0.10, "standard-resolution alarm-month", _CLOUDWATCH, _US_EAST, _READ
-)
-CLOUDWATCH_METRIC_MONTH = Price(0.30, "custom metric-month", _CLOUDWATCH, _US_EAST, _READ)
-CLOUDWATCH_LOGS_INGEST_GB = Price(0.50, "GB of logs ingested", _CLOUDWATCH, _US_EAST, _READ)
-CLOUDWATCH_LOGS_STORE_GB_MONTH = Price(
-    0.03, "GB-month of logs stored", _CLOUDWATCH, _US_EAST, _READ
-)
-ATHENA_TB_SCANNED = Price(5.0, "TB scanned (10 MB minimum a query)", _ATHENA, _US_EAST, _READ)
-
-# An assumed rate, not a quote: override with --usd-gbp.
-USD_TO_GBP = 0.80
-DAYS_PER_MONTH = 365 / 12
+from cafe_etl.cost.terraform import TERRAFORM_DIR, alarm_count
 
 # ---------------------------------------------------------------------------------------
 # Workload assumptions (not Terraform's to decide)
@@ -154,67 +92,6 @@ MODEL_VARIABLES = (
     "log_retention_days",
     "enable_quicksight",
 )
-
-# ---------------------------------------------------------------------------------------
-# Reading the Terraform
-# ---------------------------------------------------------------------------------------
-
-
-def _one(value: Any) -> Any:
-    """The hcl2 parser checkov uses wraps attribute values in one-item lists."""
-    return value[0] if isinstance(value, list) and len(value) == 1 else value
-
-
-def _parse(path: Path) -> dict:
-    return _parse_text(Path(path).read_text(encoding="utf-8"))
-
-
-@functools.cache
-def _parse_text(text: str) -> dict:
-    # checkov's own HCL parser (bc-python-hcl2), not a hand-rolled one; only the laptop's
-    # `cost` command needs it, so it is imported when the command runs. Its grammar is pure
-    # Python and slow, so each text is parsed once (callers only read the result).
-    import hcl2  # noqa: PLC0415 - laptop-only dependency (the `local` extra)
-
-    return hcl2.loads(text)
-
-
-def terraform_defaults(tf_dir: Path = TERRAFORM_DIR) -> dict[str, Any]:
-    defaults = {}
-    for entry in _parse(Path(tf_dir) / "variables.tf").get("variable", []):
-        for name, body in entry.items():
-            if "default" in body:
-                defaults[name] = _one(body["default"])
-    return defaults
-
-
-def tfvars(path: Path) -> dict[str, Any]:
-    return {name: _one(value) for name, value in _parse(path).items()}
-
-
-def alarm_count(values: Mapping[str, Any], tf_dir: Path = TERRAFORM_DIR) -> int:
-    """CloudWatch alarms the Terraform creates with these values: a `for_each` over a local
-    map counts its keys, a `count` behind an enable_* switch counts 1 when it is on."""
-    resources, local_maps = [], {}
-    for path in sorted(Path(tf_dir).glob("*.tf")):
-        parsed = _parse(path)
-        for entry in parsed.get("resource", []):
-            resources += list(entry.get("aws_cloudwatch_metric_alarm", {}).values())
-        for entry in parsed.get("locals", []):
-            local_maps.update({k: _one(v) for k, v in entry.items() if isinstance(_one(v), dict)})
-    total = 0
-    for body in resources:
-        for_each, count = str(_one(body.get("for_each", ""))), str(_one(body.get("count", "")))
-        if for_each:
-            name = re.search(r"local\.(\w+)", for_each)
-            total += len(local_maps.get(name.group(1), {})) if name else 1
-        elif count:
-            switch = re.search(r"var\.(enable_\w+)", count)
-            total += int(bool(values.get(switch.group(1)))) if switch else int(count)
-        else:
-            total += 1
-    return total
-
 
 # ---------------------------------------------------------------------------------------
 # The model
@@ -438,80 +315,3 @@ def estimate(
         redshift_rpu_hours_per_day=rpu_h,
         values=picked,
     )
-
-
-def format_table(result: Estimate) -> str:
-    rate = result.usd_to_gbp
-    width = max(len(line.item) for line in result.lines)
-    usage = max(len(line.usage) for line in result.lines)
-    rows = [
-        f"{'Item':<{width}}  {'Usage a day':<{usage}}  {'USD/day':>8}  {'£/day':>7}  {'£/month':>8}"
-    ]
-    for line in result.lines:
-        gbp = line.usd_per_day * rate
-        rows.append(
-            f"{line.item:<{width}}  {line.usage:<{usage}}  {line.usd_per_day:>8.3f}  "
-            f"{gbp:>7.2f}  {gbp * DAYS_PER_MONTH:>8.2f}"
-        )
-    rows.append(
-        f"{'Total':<{width}}  {'':<{usage}}  {result.usd_per_day:>8.3f}  "
-        f"{result.gbp_per_day:>7.2f}  {result.gbp_per_month:>8.2f}"
-    )
-    values = result.values
-    rows += [
-        "",
-        f"Total: £{result.gbp_per_day:.2f} a day, £{result.gbp_per_month:.2f} a month "
-        f"(1 USD = {rate} GBP, AWS list prices).",
-        f"Trading {values['trading_open']}-{values['trading_close']} London; warehouse at most "
-        f"{result.warehouse_lag_minutes:g} min behind in trading hours (window "
-        f"{values['streaming_window_seconds']} s + load interval "
-        f"{values['streaming_load_interval_seconds']} s); Redshift "
-        f"{result.redshift_rpu_hours_per_day:.2f} RPU-hours a day.",
-    ]
-    return "\n".join(rows)
-
-
-def as_json(result: Estimate) -> dict[str, Any]:
-    return {
-        "gbp_per_day": round(result.gbp_per_day, 2),
-        "gbp_per_month": round(result.gbp_per_month, 2),
-        "usd_per_day": round(result.usd_per_day, 4),
-        "usd_to_gbp": result.usd_to_gbp,
-        "warehouse_lag_minutes": result.warehouse_lag_minutes,
-        "redshift_rpu_hours_per_day": round(result.redshift_rpu_hours_per_day, 3),
-        "lines": [asdict(line) for line in result.lines],
-        "variables": result.values,
-    }
-
-
-# ---------------------------------------------------------------------------------------
-# The subcommand
-# ---------------------------------------------------------------------------------------
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--tfvars",
-        type=Path,
-        default=None,
-        help="a .tfvars file whose values override the defaults",
-    )
-    parser.add_argument("--json", action="store_true", help="print the estimate as JSON")
-    parser.add_argument(
-        "--usd-gbp",
-        "--usd_gbp",
-        dest="usd_gbp",
-        type=float,
-        default=USD_TO_GBP,
-        help=f"GBP per USD (default {USD_TO_GBP}, an assumed rate)",
-    )
-    parser.add_argument("--terraform-dir", type=Path, default=TERRAFORM_DIR, help=argparse.SUPPRESS)
-
-
-def run(args: argparse.Namespace) -> int:
-    values = terraform_defaults(args.terraform_dir)
-    if args.tfvars is not None:
-        values.update(tfvars(args.tfvars))
-    result = estimate(values, args.usd_gbp, args.terraform_dir)
-    print(json.dumps(as_json(result), indent=2) if args.json else format_table(result))
-    return 0
