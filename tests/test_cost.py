@@ -103,6 +103,8 @@ def test_the_defaults_meet_the_target(defaults):
     assert result.gbp_per_day <= 5.00
     assert result.gbp_per_month <= 150.00
     assert defaults["streaming_load_interval_seconds"] <= 15 * 60
+    # a record waits up to a 30-second window for its batch, then up to 15 minutes
+    assert result.warehouse_lag_minutes == pytest.approx(15.5)
 
 
 def test_loading_every_batch_keeps_the_warehouse_busy_all_the_time_the_job_runs(defaults):
@@ -134,6 +136,7 @@ def test_a_batch_only_deployment_prices_no_stream(defaults):
     # the stream's iterator-age alarm goes with it
     assert usd(batch_only, "CloudWatch alarms") == pytest.approx(4 * 0.10 / MONTH)
     assert batch_only.redshift_rpu_hours_per_day == pytest.approx(5 / 60 * 4)
+    assert batch_only.warehouse_lag_minutes is None
 
 
 @pytest.mark.parametrize(

@@ -66,15 +66,20 @@ def format_table(result: Estimate) -> str:
         f"{result.gbp_per_day:>7.2f}  {result.gbp_per_month:>8.2f}"
     )
     values = result.values
+    if result.warehouse_lag_minutes is None:
+        freshness = "no stream: the warehouse is loaded by the nightly batch only"
+    else:
+        freshness = (
+            f"warehouse at most {result.warehouse_lag_minutes:g} min behind in trading hours "
+            f"(window {values['streaming_window_seconds']} s + load interval "
+            f"{values['streaming_load_interval_seconds']} s)"
+        )
     rows += [
         "",
         f"Total: £{result.gbp_per_day:.2f} a day, £{result.gbp_per_month:.2f} a month "
         f"(1 USD = {rate} GBP, AWS list prices).",
-        f"Trading {values['trading_open']}-{values['trading_close']} London; warehouse at most "
-        f"{result.warehouse_lag_minutes:g} min behind in trading hours (window "
-        f"{values['streaming_window_seconds']} s + load interval "
-        f"{values['streaming_load_interval_seconds']} s); Redshift "
-        f"{result.redshift_rpu_hours_per_day:.2f} RPU-hours a day.",
+        f"Trading {values['trading_open']}-{values['trading_close']} London; {freshness}; "
+        f"Redshift {result.redshift_rpu_hours_per_day:.2f} RPU-hours a day.",
     ]
     return "\n".join(rows)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,9 +162,12 @@ def redshift_busy_hours(values: Mapping[str, Any]) -> float:
     return (stream_s + nightly_s) / 3600
 
 
-def warehouse_lag_minutes(values: Mapping[str, Any]) -> float:
+def warehouse_lag_minutes(values: Mapping[str, Any]) -> float | None:
     """How far the warehouse can be behind the tills in trading hours: a record waits for
-    its micro-batch (the window) and then for the next load (the interval)."""
+    its micro-batch (the window) and then for the next load (the interval). Without the
+    stream it is a day behind (the nightly batch): None."""
+    if not values["enable_streaming"]:
+        return None
     interval = values["streaming_load_interval_seconds"]
     return (values["streaming_window_seconds"] + interval) / 60
 
@@ -286,7 +288,7 @@ def cost_lines(values: Mapping[str, Any], alarms: int) -> list[Line]:
 class Estimate:
     lines: list[Line]
     usd_to_gbp: float
-    warehouse_lag_minutes: float
+    warehouse_lag_minutes: float | None
     redshift_rpu_hours_per_day: float
     values: dict[str, Any]
 
