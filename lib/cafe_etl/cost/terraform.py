@@ -45,7 +45,8 @@ def tfvars(path: Path) -> dict[str, Any]:
 
 def alarm_count(values: Mapping[str, Any], tf_dir: Path = TERRAFORM_DIR) -> int:
     """CloudWatch alarms the Terraform creates with these values: a `for_each` over a local
-    map counts its keys, a `count` behind an enable_* switch counts 1 when it is on."""
+    map counts its keys, a `count` behind an enable_* switch counts 1 when it is on, any
+    other one alarm."""
     resources, local_maps = [], {}
     for path in sorted(Path(tf_dir).glob("*.tf")):
         parsed = _parse(path)
@@ -61,7 +62,11 @@ def alarm_count(values: Mapping[str, Any], tf_dir: Path = TERRAFORM_DIR) -> int:
             total += len(local_maps.get(name.group(1), {})) if name else 1
         elif count:
             switch = re.search(r"var\.(enable_\w+)", count)
-            total += int(bool(values.get(switch.group(1)))) if switch else int(count)
+            if switch:
+                total += int(bool(values.get(switch.group(1))))
+            else:
+                # a literal count, or a condition this reader does not evaluate: priced as one
+                total += int(count) if count.isdigit() else 1
         else:
             total += 1
     return total
