@@ -32,6 +32,8 @@ resource "aws_glue_crawler" "raw" {
   table_prefix           = "raw_"
   classifiers            = [aws_glue_classifier.raw_csv.name]
   security_configuration = aws_glue_security_configuration.main.name
+  # Its log group exists first, with its retention (cost.tf).
+  depends_on = [aws_cloudwatch_log_group.service]
 
   s3_target {
     path = local.raw_uri
@@ -69,6 +71,8 @@ resource "aws_glue_crawler" "lake" {
   role                   = aws_iam_role.glue_crawler.arn
   database_name          = aws_glue_catalog_database.main.name
   security_configuration = aws_glue_security_configuration.main.name
+  # Its log group exists first, with its retention (cost.tf).
+  depends_on = [aws_cloudwatch_log_group.service]
 
   s3_target {
     path       = "${local.lake_uri}transactions/"

@@ -34,12 +34,14 @@ locals {
 }
 
 resource "aws_cloudwatch_log_group" "glue_jobs" {
+  #checkov:skip=CKV_AWS_338:Retention is the log_retention_days variable (30 by default): job logs are operational, the run summaries in the lake keep the record, and longer retention is paid for every day.
   name              = "${local.glue_log_group_prefix}/error"
   retention_in_days = var.log_retention_days
   kms_key_id        = aws_kms_key.main.arn
 }
 
 resource "aws_cloudwatch_log_group" "glue_jobs_output" {
+  #checkov:skip=CKV_AWS_338:Retention is the log_retention_days variable (30 by default): job logs are operational, the run summaries in the lake keep the record, and longer retention is paid for every day.
   name              = "${local.glue_log_group_prefix}/output"
   retention_in_days = var.log_retention_days
   kms_key_id        = aws_kms_key.main.arn
@@ -72,9 +74,14 @@ locals {
 # The two jobs, one definition each in local.glue_jobs, made by one resource:
 #   nightly_batch   one day of raw till CSVs -> personal-data-free Parquet lake -> Redshift
 #   kinesis_stream  Kinesis till records -> lake -> Redshift, one micro-batch at a time
-# Both run one at a time (max_concurrent_runs = 1): for the streaming job, the watchdog
-# trigger's start attempts fail harmlessly while it runs and start it once it has stopped.
-# Each refused attempt is a FAILED run; the alert rule in monitoring.tf leaves those out.
+# Both run one at a time (max_concurrent_runs = 1). The streaming job runs in trading
+# hours: a scheduled trigger starts it before opening, it stops itself at closing
+# (--stop_at), and a conditional trigger starts it again if a run fails (triggers.tf).
+#
+# The nightly job may run as FLEX: "Only jobs with Glue version 3.0 and above and command
+# type glueetl will be allowed to set ExecutionClass to FLEX" (Glue API, Job structure,
+# ExecutionClass), on G.1X or G.2X workers ("Flex execution class", AWS Glue Developer
+# Guide): glueetl on 5.1 with G.1X qualifies. Streaming jobs cannot (gluestreaming).
 locals {
   glue_jobs = {
     nightly_batch = {
@@ -82,7 +89,8 @@ locals {
       command            = "glueetl"
       glue_version       = "5.1"
       worker_type        = "G.1X"
-      execution_class    = "STANDARD"
+      workers            = var.nightly_workers
+      execution_class    = var.nightly_execution_class
       timeout            = var.nightly_timeout_minutes
       max_retries        = 1
       queuing            = true
@@ -103,6 +111,7 @@ locals {
       command            = "gluestreaming"
       glue_version       = var.streaming_glue_version
       worker_type        = "G.025X"
+      workers            = var.streaming_workers
       execution_class    = null
       timeout            = null
       max_retries        = 0
@@ -110,26 +119,34 @@ locals {
       maintenance_window = var.streaming_maintenance_window
       arguments = {
         # kinesis_stream.py arguments
-        "--stream_name"       = aws_kinesis_stream.transactions.name
-        "--stream_arn"        = aws_kinesis_stream.transactions.arn
-        "--checkpoint_uri"    = local.checkpoint_uri
-        "--window_seconds"    = tostring(var.streaming_window_seconds)
-        "--starting_position" = var.streaming_starting_position
-        "--aws_region"        = var.aws_region
+        "--stream_name"           = one(aws_kinesis_stream.transactions[*].name)
+        "--stream_arn"            = one(aws_kinesis_stream.transactions[*].arn)
+        "--checkpoint_uri"        = local.checkpoint_uri
+        "--window_seconds"        = tostring(var.streaming_window_seconds)
+        "--load_interval_seconds" = tostring(var.streaming_load_interval_seconds)
+        "--stop_at"               = var.trading_close
+        "--starting_position"     = var.streaming_starting_position
+        "--aws_region"            = var.aws_region
       }
     }
   }
 }
 
+# A batch-only deployment (enable_streaming = false) has no streaming job. (A conditional
+# between two maps rather than a filtering `for`, so checkov renders each job.)
+locals {
+  deployed_glue_jobs = var.enable_streaming ? local.glue_jobs : { nightly_batch = local.glue_jobs.nightly_batch }
+}
+
 resource "aws_glue_job" "this" {
-  for_each = local.glue_jobs
+  for_each = local.deployed_glue_jobs
 
   name                    = "${local.name_prefix}-${replace(each.key, "_", "-")}"
   description             = each.value.description
   role_arn                = aws_iam_role.glue_job.arn
   glue_version            = each.value.glue_version
   worker_type             = each.value.worker_type
-  number_of_workers       = 2
+  number_of_workers       = each.value.workers
   execution_class         = each.value.execution_class
   timeout                 = each.value.timeout
   max_retries             = each.value.max_retries

@@ -76,16 +76,20 @@ data "aws_iam_policy_document" "glue_job" {
     ]
   }
 
-  statement {
-    sid = "ReadTillStream"
-    actions = [
-      "kinesis:DescribeStream",
-      "kinesis:DescribeStreamSummary",
-      "kinesis:GetRecords",
-      "kinesis:GetShardIterator",
-      "kinesis:ListShards",
-    ]
-    resources = [aws_kinesis_stream.transactions.arn]
+  dynamic "statement" {
+    for_each = aws_kinesis_stream.transactions
+
+    content {
+      sid = "ReadTillStream"
+      actions = [
+        "kinesis:DescribeStream",
+        "kinesis:DescribeStreamSummary",
+        "kinesis:GetRecords",
+        "kinesis:GetShardIterator",
+        "kinesis:ListShards",
+      ]
+      resources = [statement.value.arn]
+    }
   }
 
   statement {

@@ -3,6 +3,8 @@
 # job hashes them, so the stream is encrypted with the customer key.
 
 resource "aws_kinesis_stream" "transactions" {
+  count = var.enable_streaming ? 1 : 0
+
   name             = "${local.name_prefix}-transactions"
   retention_period = var.kinesis_retention_hours
   shard_count      = var.kinesis_stream_mode == "PROVISIONED" ? var.kinesis_shard_count : null

@@ -53,7 +53,9 @@ data "aws_iam_policy_document" "kms_key" {
     }
   }
 
-  # EventBridge and CloudWatch alarms publish to the encrypted alert topic.
+  # EventBridge, CloudWatch alarms and AWS Budgets publish to the encrypted alert topic
+  # (Budgets needs kms:GenerateDataKey* and kms:Decrypt on the topic's key: "Creating an
+  # Amazon SNS topic for budget notifications", AWS Budgets User Guide).
   statement {
     sid       = "AlertPublishersUseKeyForTopic"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
@@ -61,7 +63,7 @@ data "aws_iam_policy_document" "kms_key" {
 
     principals {
       type        = "Service"
-      identifiers = ["events.amazonaws.com", "cloudwatch.amazonaws.com"]
+      identifiers = ["events.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
     }
 
     condition {

@@ -7,6 +7,8 @@ locals {
     Project     = var.project
     Environment = var.environment
     ManagedBy   = "terraform"
+    # The budget's filter (cost.tf): activate it as a cost allocation tag.
+    Deployment = "${var.project}-${var.environment}"
   })
 
   # Bucket names are global: the account id keeps them unique.

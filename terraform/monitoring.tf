@@ -1,5 +1,6 @@
-# Alerts: an EventBridge rule on Glue job FAILED/TIMEOUT/ERROR (and one on crawler
-# failures) and a CloudWatch alarm on the stream's iterator age, all to one SNS topic.
+# Alerts: an EventBridge rule on Glue job FAILED/TIMEOUT (and one on crawler failures), a
+# CloudWatch alarm on the stream's iterator age, the Redshift usage limit (cost.tf) and
+# the budget (cost.tf), all to one SNS topic.
 # None of these rules has a schedule or targets a job: the Glue triggers are the schedule.
 
 resource "aws_sns_topic" "alerts" {
@@ -51,26 +52,49 @@ data "aws_iam_policy_document" "alerts_topic" {
     condition {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = concat([aws_cloudwatch_metric_alarm.stream_iterator_age.arn], [for a in aws_cloudwatch_metric_alarm.completeness : a.arn])
+      values   = concat(aws_cloudwatch_metric_alarm.stream_iterator_age[*].arn, [for a in aws_cloudwatch_metric_alarm.completeness : a.arn], [aws_cloudwatch_metric_alarm.redshift_usage_limit.arn])
+    }
+  }
+
+  # AWS Budgets publishes the budget's alerts (cost.tf): "Creating an Amazon SNS topic for
+  # budget notifications" (AWS Budgets User Guide) grants budgets.amazonaws.com
+  # SNS:Publish, limited to this account's budgets.
+  statement {
+    sid       = "BudgetsPublish"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alerts.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["budgets.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:budgets::${local.account_id}:*"]
     }
   }
 }
 
 resource "aws_cloudwatch_event_rule" "glue_job_failed" {
   name        = "${local.name_prefix}-glue-job-failed"
-  description = "A Cafe Connect Glue job run ended FAILED, TIMEOUT or ERROR (not a refused start)."
+  description = "A Cafe Connect Glue job run ended FAILED or TIMEOUT."
 
-  # The streaming watchdog starts the running stream job every 15 minutes; each refused
-  # start ends FAILED with "... exceeded its maximum allowed concurrent runs" (Glue's
-  # "AWS Glue job run statuses"). Those are not failures: "anything-but" with a wildcard
-  # (EventBridge "Comparison operators for use in event patterns") leaves them out.
+  # Every FAILED or TIMEOUT run pages and nothing else does: no trigger starts a job while
+  # it runs (triggers.tf), so no run fails by design and no message needs filtering out.
   event_pattern = jsonencode({
     source        = ["aws.glue"]
     "detail-type" = ["Glue Job State Change"]
     detail = {
-      jobName = [aws_glue_job.this["nightly_batch"].name, aws_glue_job.this["kinesis_stream"].name]
-      state   = ["FAILED", "TIMEOUT", "ERROR"]
-      message = [{ "anything-but" = { wildcard = "*concurrent runs*" } }]
+      jobName = [for job in aws_glue_job.this : job.name]
+      state   = ["FAILED", "TIMEOUT"]
     }
   })
 }
@@ -101,9 +125,12 @@ resource "aws_cloudwatch_event_target" "glue_crawler_failed" {
   arn       = aws_sns_topic.alerts.arn
 }
 
-# GetRecords.IteratorAgeMilliseconds is only published while something reads the stream,
-# so missing data means the streaming job is not reading: treat it as breaching.
+# GetRecords.IteratorAgeMilliseconds is only published while something reads the stream.
+# The job reads only in trading hours, so missing data is the night, not a fault; a run
+# that stops reading by failing pages through the job-state rule above.
 resource "aws_cloudwatch_metric_alarm" "stream_iterator_age" {
+  count = var.enable_streaming ? 1 : 0
+
   alarm_name          = "${local.name_prefix}-stream-iterator-age"
   alarm_description   = "The streaming job is behind the till stream (or not reading it)."
   namespace           = "AWS/Kinesis"
@@ -113,11 +140,11 @@ resource "aws_cloudwatch_metric_alarm" "stream_iterator_age" {
   evaluation_periods  = 3
   threshold           = var.kinesis_iterator_age_alarm_ms
   comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "breaching"
+  treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alerts.arn]
   ok_actions          = [aws_sns_topic.alerts.arn]
 
   dimensions = {
-    StreamName = aws_kinesis_stream.transactions.name
+    StreamName = aws_kinesis_stream.transactions[0].name
   }
 }

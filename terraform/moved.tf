@@ -176,3 +176,9 @@ moved {
   from = aws_glue_job.kinesis_stream
   to   = aws_glue_job.this["kinesis_stream"]
 }
+
+# The stream sits behind enable_streaming (count): the existing stream keeps its records.
+moved {
+  from = aws_kinesis_stream.transactions
+  to   = aws_kinesis_stream.transactions[0]
+}

@@ -19,8 +19,8 @@ output "kms_key_arn" {
 }
 
 output "kinesis_stream_name" {
-  description = "Stream the tills put live transactions on."
-  value       = aws_kinesis_stream.transactions.name
+  description = "Stream the tills put live transactions on (null when enable_streaming is false)."
+  value       = one(aws_kinesis_stream.transactions[*].name)
 }
 
 output "nightly_job_name" {
@@ -29,8 +29,8 @@ output "nightly_job_name" {
 }
 
 output "streaming_job_name" {
-  description = "Glue job of the Kinesis stream."
-  value       = aws_glue_job.this["kinesis_stream"].name
+  description = "Glue job of the Kinesis stream (null when enable_streaming is false)."
+  value       = try(aws_glue_job.this["kinesis_stream"].name, null)
 }
 
 output "nightly_workflow_name" {

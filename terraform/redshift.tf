@@ -3,8 +3,13 @@
 # publicly accessible. The admin password is generated and kept by Redshift in Secrets
 # Manager. COPY reads the lake with the redshift_copy role (iam.tf).
 
+locals {
+  redshift_namespace_name = "${local.name_prefix}-warehouse"
+  redshift_log_exports    = ["userlog", "connectionlog", "useractivitylog"]
+}
+
 resource "aws_redshiftserverless_namespace" "main" {
-  namespace_name                   = "${local.name_prefix}-warehouse"
+  namespace_name                   = local.redshift_namespace_name
   db_name                          = var.redshift_database_name
   admin_username                   = var.redshift_admin_username
   manage_admin_password            = true
@@ -12,7 +17,10 @@ resource "aws_redshiftserverless_namespace" "main" {
   kms_key_id                       = aws_kms_key.main.arn
   iam_roles                        = [aws_iam_role.redshift_copy.arn]
   default_iam_role_arn             = aws_iam_role.redshift_copy.arn
-  log_exports                      = ["userlog", "connectionlog", "useractivitylog"]
+  log_exports                      = local.redshift_log_exports
+
+  # The export log groups exist first, with their retention (cost.tf).
+  depends_on = [aws_cloudwatch_log_group.service]
 }
 
 resource "aws_redshiftserverless_workgroup" "main" {

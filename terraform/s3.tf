@@ -90,7 +90,7 @@ data "aws_iam_policy_document" "access_log_delivery" {
 # ---------------------------------------------------------------------------------------
 
 resource "aws_s3_object" "job_script" {
-  for_each = toset(["nightly_batch", "kinesis_stream"])
+  for_each = toset([for name in ["nightly_batch", "kinesis_stream"] : name if var.enable_streaming || name != "kinesis_stream"])
 
   bucket      = module.bucket["artifacts"].id
   key         = "scripts/${each.key}.py"

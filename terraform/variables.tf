@@ -168,6 +168,28 @@ variable "lookback_days" {
   }
 }
 
+variable "nightly_workers" {
+  description = "G.1X workers of the nightly job (1 DPU each)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.nightly_workers >= 2 && var.nightly_workers <= 50 && floor(var.nightly_workers) == var.nightly_workers
+    error_message = "nightly_workers must be a whole number between 2 and 50."
+  }
+}
+
+variable "nightly_execution_class" {
+  description = "FLEX runs the nightly job on spare capacity at a lower DPU-hour price (start may be delayed); STANDARD starts at once."
+  type        = string
+  default     = "FLEX"
+
+  validation {
+    condition     = contains(["FLEX", "STANDARD"], var.nightly_execution_class)
+    error_message = "nightly_execution_class must be FLEX or STANDARD."
+  }
+}
+
 variable "streaming_glue_version" {
   description = "Glue version of the streaming job. The cafe_etl wheel needs Python 3.11, which only Glue 5.x has; see README before changing."
   type        = string
@@ -179,14 +201,60 @@ variable "streaming_glue_version" {
   }
 }
 
-variable "streaming_watchdog_schedule" {
-  description = "Glue cron expression (UTC) of the trigger that starts the streaming job again if it has stopped."
+variable "enable_streaming" {
+  description = "Deploy the live feed: the Kinesis stream, the streaming Glue job, its start and restart triggers and its alarms. False gives a batch-only deployment (the nightly job stays the complete record)."
+  type        = bool
+  default     = true
+}
+
+variable "trading_open" {
+  description = "Opening time of the tills, HH:MM Europe/London. The streaming job is started before it in both GMT and BST (triggers.tf)."
   type        = string
-  default     = "cron(0/15 * * * ? *)"
+  default     = "07:00"
+
+  # The start trigger's UTC cron is open - 1 h (BST) - a 10-minute lead, on the same day.
+  validation {
+    condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", var.trading_open)) && try(tonumber(substr(var.trading_open, 0, 2)) * 60 + tonumber(substr(var.trading_open, 3, 2)) >= 70, false)
+    error_message = "trading_open must be HH:MM (24-hour, Europe/London), 01:10 or later."
+  }
+}
+
+variable "trading_close" {
+  description = "Closing time of the tills, HH:MM Europe/London: the streaming job's --stop_at (it finishes its last batch and load, then ends SUCCEEDED)."
+  type        = string
+  default     = "19:00"
 
   validation {
-    condition     = can(regex("^cron\\(\\S+ \\S+ \\S+ \\S+ \\S+ \\S+\\)$", var.streaming_watchdog_schedule))
-    error_message = "streaming_watchdog_schedule must be a six-field Glue cron expression."
+    condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", var.trading_close))
+    error_message = "trading_close must be HH:MM (24-hour, Europe/London)."
+  }
+
+  # Zero-padded HH:MM strings order as the times they name.
+  validation {
+    condition     = try(tonumber(replace(var.trading_close, ":", "")) > tonumber(replace(var.trading_open, ":", "")), false)
+    error_message = "trading_close must be later in the day than trading_open."
+  }
+}
+
+variable "streaming_load_interval_seconds" {
+  description = "The streaming job loads the warehouse at most this often (--load_interval_seconds); 0 loads after every micro-batch. Each load bills Redshift Serverless for at least 60 seconds, so this is the main cost lever."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.streaming_load_interval_seconds >= 0 && var.streaming_load_interval_seconds <= 3600 && floor(var.streaming_load_interval_seconds) == var.streaming_load_interval_seconds
+    error_message = "streaming_load_interval_seconds must be a whole number of seconds between 0 and 3600."
+  }
+}
+
+variable "streaming_workers" {
+  description = "G.025X workers of the streaming job (0.25 DPU each)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.streaming_workers >= 2 && var.streaming_workers <= 10 && floor(var.streaming_workers) == var.streaming_workers
+    error_message = "streaming_workers must be a whole number between 2 and 10."
   }
 }
 
@@ -224,9 +292,9 @@ variable "streaming_maintenance_window" {
 }
 
 variable "log_retention_days" {
-  description = "Days Glue job logs are kept in CloudWatch Logs."
+  description = "Days every log group of the deployment keeps its events (Glue jobs and crawlers, Redshift Serverless's exported logs)."
   type        = number
-  default     = 365
+  default     = 30
 
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
@@ -261,13 +329,13 @@ variable "kinesis_shard_count" {
 }
 
 variable "kinesis_retention_hours" {
-  description = "Hours records stay readable on the stream (24 is included in the base price)."
+  description = "Hours records stay readable on the stream (24 is included in the base price). Records sent outside trading hours wait here for the next start, so at least 24."
   type        = number
   default     = 24
 
   validation {
     condition     = var.kinesis_retention_hours >= 24 && var.kinesis_retention_hours <= 8760
-    error_message = "kinesis_retention_hours must be between 24 and 8760."
+    error_message = "kinesis_retention_hours must be between 24 and 8760: records sent after closing are read at the next morning's start."
   }
 }
 
@@ -340,13 +408,15 @@ variable "redshift_admin_username" {
 }
 
 variable "redshift_base_capacity" {
-  description = "Base capacity of the workgroup in RPUs (billed only while queries run)."
+  description = "Base capacity of the workgroup in RPUs, billed only while queries run (per second, 60-second minimum). 4 suits warehouses under 32 TB."
   type        = number
-  default     = 8
+  default     = 4
 
+  # "Compute capacity for Amazon Redshift Serverless": 4 RPU, or 8 to 512 in steps of 8,
+  # or 512 to 1024 in steps of 32.
   validation {
-    condition     = var.redshift_base_capacity >= 8 && var.redshift_base_capacity <= 1024 && var.redshift_base_capacity % 8 == 0
-    error_message = "redshift_base_capacity must be a multiple of 8 between 8 and 1024."
+    condition     = var.redshift_base_capacity == 4 || (var.redshift_base_capacity >= 8 && var.redshift_base_capacity <= 512 && var.redshift_base_capacity % 8 == 0) || (var.redshift_base_capacity > 512 && var.redshift_base_capacity <= 1024 && var.redshift_base_capacity % 32 == 0)
+    error_message = "redshift_base_capacity must be 4, a multiple of 8 from 8 to 512, or a multiple of 32 up to 1024."
   }
 }
 
@@ -356,13 +426,50 @@ variable "redshift_max_capacity" {
   default     = 32
 
   validation {
-    condition     = var.redshift_max_capacity >= 8 && var.redshift_max_capacity <= 1024 && var.redshift_max_capacity % 8 == 0
-    error_message = "redshift_max_capacity must be a multiple of 8 between 8 and 1024."
+    condition     = var.redshift_max_capacity == 4 || (var.redshift_max_capacity >= 8 && var.redshift_max_capacity <= 1024 && var.redshift_max_capacity % 8 == 0)
+    error_message = "redshift_max_capacity must be 4 or a multiple of 8 between 8 and 1024."
   }
 
   validation {
     condition     = var.redshift_max_capacity >= var.redshift_base_capacity
     error_message = "redshift_max_capacity must not be below redshift_base_capacity."
+  }
+}
+
+variable "redshift_usage_limit_rpu_hours" {
+  description = "RPU-hours a day the workgroup may use before the usage limit alerts (cost.tf). The default is `cafe-etl cost`'s figure at the defaults with a margin for re-runs and ad-hoc queries."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.redshift_usage_limit_rpu_hours >= 1 && floor(var.redshift_usage_limit_rpu_hours) == var.redshift_usage_limit_rpu_hours
+    error_message = "redshift_usage_limit_rpu_hours must be a whole number, at least 1 (the API takes a positive whole amount)."
+  }
+}
+
+variable "redshift_usage_limit_breach_action" {
+  description = "What Redshift Serverless does when the daily RPU-hours are used: emit-metric (alarm, queries go on) or deactivate (queries refused until the next day; loads fail and page)."
+  type        = string
+  default     = "emit-metric"
+
+  validation {
+    condition     = contains(["emit-metric", "deactivate"], var.redshift_usage_limit_breach_action)
+    error_message = "redshift_usage_limit_breach_action must be emit-metric or deactivate."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# Cost guard rails
+# ---------------------------------------------------------------------------------------
+
+variable "monthly_budget_usd" {
+  description = "Monthly AWS Budgets limit in USD for the resources tagged with this deployment's Project and Environment; alerts at 80 % forecast and 100 % actual. The default is `cafe-etl cost`'s monthly figure at the defaults with a margin."
+  type        = number
+  default     = 220
+
+  validation {
+    condition     = var.monthly_budget_usd >= 1
+    error_message = "monthly_budget_usd must be at least 1."
   }
 }
 

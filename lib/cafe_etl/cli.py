@@ -199,6 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
     trends = sub.add_parser("trends", help="print top branches and revenue by region")
     trends.add_argument("--warehouse_url", required=True)
     trends.set_defaults(func=_trends)
+
+    from cafe_etl import cost
+
+    cost_parser = sub.add_parser("cost", help="the deployment's daily and monthly cost table")
+    cost.add_arguments(cost_parser)
+    cost_parser.set_defaults(func=cost.run)
     return parser
 
 

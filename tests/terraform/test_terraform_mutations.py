@@ -72,7 +72,7 @@ def tree(tmp_path) -> Path:
          "nightly_batch: argument --processing_date is unknown to its script"),
         ('"--enable-metrics"', '"--enable-metric"',
          "kinesis_stream: argument --enable-metric is unknown to its script"),
-        ('"--stream_name"       = aws_kinesis_stream.transactions.name',
+        ('"--stream_name"           = one(aws_kinesis_stream.transactions[*].name)',
          '"--JOB_NAME" = "x"',
          "kinesis_stream: --JOB_NAME is set by Glue itself and must not be passed"),
     ],

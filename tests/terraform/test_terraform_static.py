@@ -181,6 +181,34 @@ def test_tfvars_files_set_only_declared_variables_with_valid_values(variables_on
         # (LifecycleExpiration, Amazon S3 API Reference).
         ({"load_manifest_retention_days": "0"}, False),
         ({"load_manifest_retention_days": "2.5"}, False),
+        # "Compute capacity for Amazon Redshift Serverless": base capacity 4 RPU, or 8 to
+        # 512 in steps of 8 (512 to 1024 in steps of 32).
+        ({"redshift_base_capacity": "4"}, True),
+        ({"redshift_base_capacity": "8"}, True),
+        ({"redshift_base_capacity": "24"}, True),
+        ({"redshift_base_capacity": "12"}, False),
+        ({"redshift_base_capacity": "2"}, False),
+        ({"redshift_base_capacity": "544", "redshift_max_capacity": "1024"}, True),
+        ({"redshift_base_capacity": "520"}, False),
+        # Trading hours: HH:MM London time, opening before closing, and opening late
+        # enough that the start trigger's UTC time (open - 1 h - 10 min) is the same day.
+        ({"trading_open": "06:30", "trading_close": "18:00"}, True),
+        ({"trading_open": "7:00"}, False),
+        ({"trading_close": "24:00"}, False),
+        ({"trading_open": "19:00", "trading_close": "07:00"}, False),
+        ({"trading_open": "09:00", "trading_close": "09:00"}, False),
+        ({"trading_open": "01:00"}, False),
+        # Records sent after closing wait on the stream for the next start.
+        ({"kinesis_retention_hours": "23"}, False),
+        ({"kinesis_retention_hours": "24"}, True),
+        ({"streaming_load_interval_seconds": "0"}, True),
+        ({"streaming_load_interval_seconds": "-1"}, False),
+        # The usage limit's amount is a positive whole number ("CreateUsageLimit", amount:
+        # Long, "must be a positive number").
+        ({"redshift_usage_limit_rpu_hours": "0"}, False),
+        ({"redshift_usage_limit_rpu_hours": "2.5"}, False),
+        ({"redshift_usage_limit_breach_action": "log"}, False),
+        ({"nightly_execution_class": "flex"}, False),
     ],
 )
 def test_terraform_validations_accept_and_reject(variables_only, values, accepted):
@@ -227,10 +255,11 @@ def test_checkov_ran_every_custom_check_on_what_it_guards(checkov_report):
             assert (check, module) in passed
     kms_guarded = {r for c, r in passed if c == "CKV_CAFE_4"}
     for resource in (
-        "aws_kinesis_stream.transactions", "aws_sns_topic.alerts", "aws_athena_workgroup.lake",
+        "aws_kinesis_stream.transactions[0]", "aws_sns_topic.alerts", "aws_athena_workgroup.lake",
         "aws_glue_security_configuration.main", "aws_redshiftserverless_namespace.main",
         "aws_secretsmanager_secret.hash_salt", "aws_secretsmanager_secret.quicksight_reader[0]",
         "aws_cloudwatch_log_group.glue_jobs", "aws_s3_object.library_wheel",
+        "aws_cloudwatch_log_group.service",
     ):  # fmt: skip
         assert resource in kms_guarded, resource
 

@@ -64,7 +64,7 @@ def test_both_jobs_get_the_common_arguments(cfg):
     common = set(cfg.locals["glue_common_arguments"])
     assert {"--lake_uri", "--warehouse_url", "--hash_salt_secret_id"} <= common
     job = cfg.of_type("aws_glue_job")["this"]
-    assert one(job["for_each"]) == "${local.glue_jobs}"
+    assert one(job["for_each"]) == "${local.deployed_glue_jobs}"
     assert one(job["default_arguments"]).replace(" ", "") == (
         "${merge(local.glue_common_arguments,each.value.arguments)}"
     )
@@ -78,11 +78,13 @@ def test_the_trigger_graph(cfg):
     assert ("job:nightly_batch", "SUCCEEDED", "crawler:lake") in edges
     # The raw crawler runs after the nightly job (at least when it succeeded).
     assert ("job:nightly_batch", "SUCCEEDED", "crawler:raw") in edges
-    # The watchdog restarts the streaming job; nothing but a schedule starts a job.
+    # A schedule starts the streaming job before opening; only its own failure restarts it.
     assert ("schedule", "", "job:kinesis_stream") in edges
-    assert {(s, t) for s, _, t in edges if t.startswith("job:")} == {
-        ("schedule:workflow", "job:nightly_batch"),
-        ("schedule", "job:kinesis_stream"),
+    assert {(s, c, t) for s, c, t in edges if t.startswith("job:")} == {
+        ("schedule:workflow", "", "job:nightly_batch"),
+        ("schedule", "", "job:kinesis_stream"),
+        ("job:kinesis_stream", "FAILED", "job:kinesis_stream"),
+        ("job:kinesis_stream", "TIMEOUT", "job:kinesis_stream"),
     }
 
 
@@ -155,7 +157,7 @@ def test_no_trigger_starts_a_job_before_the_bootstrap_has_granted_its_user(cfg):
         for name, body in cfg.of_type("aws_glue_trigger").items()
         if "aws_glue_job." in str(body.get("actions"))
     }
-    assert set(starters) == {"nightly_start", "streaming_watchdog"}
+    assert set(starters) == {"nightly_start", "streaming_start", "streaming_restart"}
     for name, body in starters.items():
         assert "aws_redshiftdata_statement.default_privileges" in str(body.get("depends_on")), name
 
@@ -274,7 +276,7 @@ def test_quicksight_reads_redshift_through_the_vpc_connection(cfg):
 
 
 def test_every_variable_is_described_typed_and_validated(cfg):
-    free_form = {"tags", "force_destroy_buckets", "enable_quicksight"}
+    free_form = {"tags", "force_destroy_buckets", "enable_quicksight", "enable_streaming"}
     for name, body in cfg.variables.items():
         assert str(one(body.get("description", ""))).strip(), name
         assert body.get("type") is not None, name
