@@ -1,0 +1,101 @@
+"""Operating the deployment: least-privilege object reads, the warehouse bootstrap's
+order, QuickSight's one apply, versioned releases, state, and alarms with a runbook.
+
+Read from the HCL with cafe_tf, as the other wiring tests are.
+"""
+
+from __future__ import annotations
+
+import re
+
+import hcl2
+import pytest
+from cafe_etl import schema
+from cafe_etl.warehouse.redshift_s3 import MANIFEST_FOLDER
+from cafe_tf import TF_DIR, load_config, one
+
+REPO = TF_DIR.parent
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return load_config(TF_DIR)
+
+
+def policy_documents() -> dict[str, dict]:
+    """Every aws_iam_policy_document in the root module, by name."""
+    found: dict[str, dict] = {}
+    for path in sorted(TF_DIR.glob("*.tf")):
+        for entry in hcl2.load(path.open()).get("data", []):
+            found.update(entry.get("aws_iam_policy_document", {}))
+    return found
+
+
+_FOR = re.compile(r'^\$\{\[for (\w+) in local\.(\w+) : "(.*)"\]\}$')
+
+
+def expand(cfg, value) -> list[str]:
+    """A statement's resources or values as strings: a list as it is, and a
+    `[for x in local.list : "...${x}..."]` expression expanded over the local's items."""
+    value = one(value)
+    if isinstance(value, list):
+        # hcl2 writes an interpolated string "a${b}c" as ${"a${b}c"}.
+        return [re.sub(r'^\$\{"(.*)"\}$', r"\1", str(v)) for v in value]
+    match = _FOR.match(str(value))
+    if not match:
+        return [str(value)]
+    name, local, template = match.groups()
+    template = template.replace('\\"', '"')
+    return [template.replace("${" + name + "}", item) for item in cfg.locals[local]]
+
+
+def statement(document: dict, sid: str) -> dict:
+    [found] = [s for s in document["statement"] if one(s.get("sid")) == sid]
+    return found
+
+
+def object_reads(cfg, document: dict, bucket: str) -> set[str]:
+    """The object ARNs of `bucket` that s3:GetObject statements of a policy allow."""
+    arn = '${module.bucket["' + bucket + '"].arn}'
+    reads = set()
+    for s in document["statement"]:
+        if "s3:GetObject" in one(s["actions"]):
+            reads |= {r for r in expand(cfg, s["resources"]) if r.startswith(arn)}
+    return {r[len(arn) :] for r in reads}
+
+
+# ---------------------------------------------------------------------------------------
+# Least privilege: what the COPY role and the Glue role may read
+# ---------------------------------------------------------------------------------------
+
+
+def test_the_copy_role_reads_only_the_loaded_tables_and_the_manifests(cfg):
+    """Redshift's COPY reads transactions/ and basket_items/ through the manifests the
+    loader writes under _redshift_manifests/ (warehouse.redshift_s3): nothing else of
+    the lake, not the quarantine, the run summaries or the reference data."""
+    copy_role = policy_documents()["redshift_copy"]
+    wanted = {f"/{schema.LAKE_TRANSACTIONS}/*", f"/{schema.LAKE_BASKET_ITEMS}/*"}
+    wanted.add(f"/{MANIFEST_FOLDER}/*")
+    assert object_reads(cfg, copy_role, "lake") == wanted
+    listing = statement(copy_role, "ListLoadedFolders")
+    [condition] = listing["condition"]
+    assert one(condition["variable"]) == "s3:prefix"
+    assert set(expand(cfg, condition["values"])) == {p[1:] for p in wanted}
+    for s in copy_role["statement"]:
+        assert "s3:PutObject" not in one(s["actions"]) and "s3:*" not in one(s["actions"])
+
+
+def test_the_glue_role_reads_only_its_own_folders_of_the_artifacts_bucket(cfg):
+    glue = policy_documents()["glue_job"]
+    reads = object_reads(cfg, glue, "artifacts")
+    assert "/*" not in reads, "the whole artifacts bucket"
+    assert not any(r.startswith("/athena-results") for r in reads)
+    # Each folder read is one a job uses: its script, its wheel, its temp dir, its
+    # checkpoints, its Spark UI logs.
+    used = {"scripts/", "libs/"} | {
+        cfg.locals[uri].split("}/", 1)[1].split("/", 1)[0] + "/"
+        for uri in ("temp_dir_uri", "checkpoint_uri", "spark_ui_uri")
+    }
+    assert reads == {f"/{prefix}*" for prefix in used}
+    script_key = one(cfg.of_type("aws_s3_object")["job_script"]["key"])
+    assert script_key.startswith("scripts/")
