@@ -218,8 +218,8 @@ resource "aws_redshiftdata_statement" "quicksight_grant_tables" {
   depends_on = [aws_redshiftdata_statement.quicksight_grant_schema]
 }
 
-# The views are created by the job user, which owns them: its default privileges give
-# the reader SELECT on every view (and table) the job creates later.
+# The bootstrap's admin creates the views: its default privileges give the reader SELECT
+# on every view (and table) a later apply creates.
 resource "aws_redshiftdata_statement" "quicksight_default_privileges" {
   count = local.quicksight_count
 
@@ -227,7 +227,7 @@ resource "aws_redshiftdata_statement" "quicksight_default_privileges" {
   database       = local.bootstrap_target.database
   secret_arn     = local.bootstrap_target.secret_arn
   statement_name = "cafe-bootstrap-quicksight-default-privileges"
-  sql            = "ALTER DEFAULT PRIVILEGES FOR USER ${local.glue_job_grantee} IN SCHEMA cafe GRANT SELECT ON TABLES TO ${local.quicksight_user}"
+  sql            = "ALTER DEFAULT PRIVILEGES FOR USER ${var.redshift_admin_username} IN SCHEMA cafe GRANT SELECT ON TABLES TO ${local.quicksight_user}"
 
   depends_on = [aws_redshiftdata_statement.quicksight_grant_tables]
 }

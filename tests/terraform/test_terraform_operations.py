@@ -11,6 +11,7 @@ import re
 import hcl2
 import pytest
 from cafe_etl import schema
+from cafe_etl.warehouse.model import SCHEMA
 from cafe_etl.warehouse.redshift_s3 import MANIFEST_FOLDER
 from cafe_tf import TF_DIR, load_config, one
 
@@ -99,3 +100,44 @@ def test_the_glue_role_reads_only_its_own_folders_of_the_artifacts_bucket(cfg):
     assert reads == {f"/{prefix}*" for prefix in used}
     script_key = one(cfg.of_type("aws_s3_object")["job_script"]["key"])
     assert script_key.startswith("scripts/")
+
+
+# ---------------------------------------------------------------------------------------
+# The warehouse bootstrap owns the schema, its tables and its views
+# ---------------------------------------------------------------------------------------
+
+
+def test_the_bootstrap_procedure_file_is_the_one_the_model_renders():
+    from cafe_etl.warehouse import sql
+
+    path = REPO / sql.BOOTSTRAP_FILE
+    assert path.read_text() == sql.bootstrap_procedure(), (
+        f"{sql.BOOTSTRAP_FILE} is stale: .venv/bin/python -c 'from cafe_etl.warehouse import"
+        f' sql; print(sql.bootstrap_procedure(), end="")\' > {sql.BOOTSTRAP_FILE}'
+    )
+    text = path.read_text()
+    for name in sql.warehouse_objects():
+        assert re.search(rf"\b{SCHEMA}\.{name}\b", text), name
+
+
+def test_the_warehouse_is_made_before_the_job_user_is_granted_its_tables(cfg):
+    from test_terraform_wiring import bootstrap_chain
+
+    chain = bootstrap_chain(cfg)
+    statements = cfg.of_type("aws_redshiftdata_statement")
+    procedure = one(statements["create_warehouse_procedure"]["sql"])
+    assert "warehouse/create_warehouse.sql" in procedure
+    assert one(statements["create_warehouse"]["sql"]) == "CALL cafe.create_warehouse()"
+    # A changed procedure calls it again.
+    lifecycle = statements["create_warehouse"]["lifecycle"][0]
+    assert "aws_redshiftdata_statement.create_warehouse_procedure" in str(
+        lifecycle["replace_triggered_by"]
+    )
+    order = [
+        "create_schema",
+        "create_warehouse_procedure",
+        "create_warehouse",
+        "grant_tables",
+        "default_privileges",
+    ]
+    assert [chain.index(name) for name in order] == sorted(chain.index(name) for name in order)

@@ -35,6 +35,11 @@ SYMBOLS = {
     "aws_iam_role.glue_job.name": ROLE_NAME,
     "var.redshift_admin_username": "cafe_admin",
     "database": "cafe_connect_dev",
+    "local.bootstrap_target.database": "cafe_connect_dev",
+    # The bootstrap's procedure, as the file Terraform reads.
+    'file("${path.module}/warehouse/create_warehouse.sql")': (
+        TF_DIR / "warehouse" / "create_warehouse.sql"
+    ).read_text(),
 }
 
 
@@ -173,12 +178,13 @@ def test_grants_go_to_the_job_role_database_user(cfg):
     assert role_of_jobs == "${aws_iam_role.glue_job.arn}"
     assert cfg.locals["glue_job_db_user"] == "IAMR:${aws_iam_role.glue_job.name}"
     job_user = f"IAMR:{ROLE_NAME}"
-    grants = ("grant_schema", "grant_tables", "default_privileges")
+    grants = ("grant_schema", "grant_temp", "grant_tables", "default_privileges")
     for name in grants:
         assert grantee(statement_sql(cfg, name)) == job_user, name
     schema_grant = sqlglot.parse_one(statement_sql(cfg, "grant_schema"), read="redshift")
     assert isinstance(schema_grant, exp.Grant)
-    assert {p.sql() for p in schema_grant.args["privileges"]} == {"USAGE", "CREATE"}
+    # USAGE only: the schema's tables and views are the bootstrap's, never the job's.
+    assert {p.sql() for p in schema_grant.args["privileges"]} == {"USAGE"}
     assert "SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA cafe" in statement_sql(
         cfg, "grant_tables"
     )
@@ -270,7 +276,8 @@ def test_quicksight_reads_redshift_through_the_vpc_connection(cfg):
     assert grantee(sql) == "quicksight_reader"
     existing = one(cfg.of_type("aws_redshiftdata_statement")["quicksight_grant_tables"]["sql"])
     assert grantee(render(cfg, existing, SYMBOLS)) == "quicksight_reader"
-    assert f'FOR USER "IAMR:{ROLE_NAME}"' in sql and "GRANT SELECT ON TABLES" in sql
+    # The admin's bootstrap creates the views, so its later ones reach the reader.
+    assert "FOR USER cafe_admin" in sql and "GRANT SELECT ON TABLES" in sql
 
 
 def test_every_variable_is_described_typed_and_validated(cfg):
