@@ -8,6 +8,11 @@ terraform {
       source  = "hashicorp/aws"
       version = "~> 6.0"
     }
+    # random_password: the QuickSight reader's password (quicksight.tf).
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.1"
+    }
   }
 
   # State is local by default. For a shared environment add a backend, for example:

@@ -141,3 +141,65 @@ def test_the_warehouse_is_made_before_the_job_user_is_granted_its_tables(cfg):
         "default_privileges",
     ]
     assert [chain.index(name) for name in order] == sorted(chain.index(name) for name in order)
+
+
+# ---------------------------------------------------------------------------------------
+# QuickSight: one apply makes a data source that can log in
+# ---------------------------------------------------------------------------------------
+
+
+def test_quicksight_logs_in_with_terraforms_password_after_everything_it_needs(cfg):
+    from test_terraform_wiring import bootstrap_chain, statement_sql
+
+    statements = cfg.of_type("aws_redshiftdata_statement")
+    chain = bootstrap_chain(cfg)
+    # The password: Terraform's, in the secret, and (as its MD5) set on the user that
+    # ensure_quicksight_user created PASSWORD DISABLE, before the grants the source needs.
+    result = "random_password.quicksight_reader[0].result"
+    version = one(
+        cfg.of_type("aws_secretsmanager_secret_version")["quicksight_reader"]["secret_string"]
+    )
+    assert f"'password': '${{{result}}}'" in version
+    password = one(statements["quicksight_password"]["sql"])
+    assert f'md5("${{{result}}}${{local.quicksight_user}}")' in password
+    rendered = statement_sql(cfg, "quicksight_password")
+    assert re.fullmatch(r"ALTER USER quicksight_reader PASSWORD 'md5[0-9a-f]{32}'", rendered)
+    order = ["ensure_quicksight_user", "quicksight_password", "quicksight_grant_schema"]
+    order += ["quicksight_default_privileges"]
+    assert [chain.index(n) for n in order] == sorted(chain.index(n) for n in order)
+    assert chain[-1] == "quicksight_default_privileges"
+    # The data source comes after all of it: QuickSight connects when it creates one.
+    source = cfg.of_type("aws_quicksight_data_source")["warehouse"]
+    after = str(source["depends_on"])
+    for needed in (
+        "aws_redshiftdata_statement.quicksight_default_privileges",
+        "aws_secretsmanager_secret_version.quicksight_reader",
+        "aws_secretsmanager_secret_policy.quicksight_reader",
+    ):
+        assert needed in after, needed
+    assert ("ephemeral.aws_secretsmanager_random_password", "quicksight_reader") not in cfg.data
+
+
+def test_quicksights_secrets_role_may_read_and_decrypt_the_readers_secret(cfg):
+    role = cfg.locals["quicksight_secrets_role_arn"]
+    assert role.endswith(":role/service-role/aws-quicksight-secretsmanager-role-v0")
+    secret_policy = policy_documents()["quicksight_reader_secret"]
+    [read] = secret_policy["statement"]
+    assert "secretsmanager:GetSecretValue" in one(read["actions"])
+    [principal] = read["condition"]
+    assert one(principal["variable"]) == "aws:PrincipalArn"
+    assert expand(cfg, principal["values"]) == ["${local.quicksight_secrets_role_arn}"]
+    # The key policy: kms:Decrypt for that role, only through Secrets Manager, only for
+    # the reader's secret, and only when QuickSight is on.
+    key_policy = policy_documents()["kms_key"]
+    [dynamic] = [d["statement"] for d in key_policy.get("dynamic", []) if "statement" in d]
+    assert one(dynamic["for_each"]) == "${var.enable_quicksight ? [1] : []}"
+    content = one(dynamic["content"])
+    assert one(content["actions"]) == ["kms:Decrypt"]
+    conditions = {one(c["variable"]): expand(cfg, c["values"]) for c in content["condition"]}
+    assert conditions["aws:PrincipalArn"] == ["${local.quicksight_secrets_role_arn}"]
+    assert conditions["kms:ViaService"] == ["secretsmanager.${var.aws_region}.amazonaws.com"]
+    [secret] = conditions["kms:EncryptionContext:SecretARN"]
+    assert secret.endswith(":secret:${local.name_prefix}/quicksight-reader-*")
+    name = one(cfg.of_type("aws_secretsmanager_secret")["quicksight_reader"]["name"])
+    assert name == "${local.name_prefix}/quicksight-reader"

@@ -36,6 +36,8 @@ SYMBOLS = {
     "var.redshift_admin_username": "cafe_admin",
     "database": "cafe_connect_dev",
     "local.bootstrap_target.database": "cafe_connect_dev",
+    # The reader's password hash ('md5' + MD5 of password and user name).
+    'md5("${random_password.quicksight_reader[0].result}quicksight_reader")': "0" * 32,
     # The bootstrap's procedure, as the file Terraform reads.
     'file("${path.module}/warehouse/create_warehouse.sql")': (
         TF_DIR / "warehouse" / "create_warehouse.sql"
@@ -137,7 +139,10 @@ def bootstrap_chain(cfg) -> list[str]:
 
 
 def statement_sql(cfg, name: str) -> str:
-    return render(cfg, one(cfg.of_type("aws_redshiftdata_statement")[name]["sql"]), SYMBOLS)
+    text = one(cfg.of_type("aws_redshiftdata_statement")[name]["sql"])
+    # hcl2 writes a string with a function call inside, "a${f(x)}b", as ${"a${f(x)}b"}.
+    text = re.sub(r'^\$\{"(.*)"\}$', r"\1", text, flags=re.S)
+    return render(cfg, text, SYMBOLS)
 
 
 def test_bootstrap_statements_run_in_one_chain_as_the_admin(cfg):
