@@ -54,11 +54,28 @@ data "aws_iam_policy_document" "alerts_topic" {
       values   = concat([aws_cloudwatch_metric_alarm.stream_iterator_age.arn], [for a in aws_cloudwatch_metric_alarm.completeness : a.arn])
     }
   }
+
+  statement {
+    sid       = "NightlySuccessAlarmPublishes"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alerts.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_metric_alarm.nightly_not_succeeded.arn]
+    }
+  }
 }
 
 resource "aws_cloudwatch_event_rule" "glue_job_failed" {
   name        = "${local.name_prefix}-glue-job-failed"
-  description = "A Cafe Connect Glue job run ended FAILED, TIMEOUT or ERROR (not a refused start)."
+  description = "A Cafe Connect Glue job run ended FAILED, TIMEOUT or ERROR (not a refused start). Runbook: ${local.runbook}#glue-job-failed"
 
   # The streaming watchdog starts the running stream job every 15 minutes; each refused
   # start ends FAILED with "... exceeded its maximum allowed concurrent runs" (Glue's
@@ -83,7 +100,7 @@ resource "aws_cloudwatch_event_target" "glue_job_failed" {
 
 resource "aws_cloudwatch_event_rule" "glue_crawler_failed" {
   name        = "${local.name_prefix}-glue-crawler-failed"
-  description = "A Cafe Connect Glue crawler run failed."
+  description = "A Cafe Connect Glue crawler run failed. Runbook: ${local.runbook}#glue-crawler-failed"
 
   event_pattern = jsonencode({
     source        = ["aws.glue"]
@@ -105,7 +122,7 @@ resource "aws_cloudwatch_event_target" "glue_crawler_failed" {
 # so missing data means the streaming job is not reading: treat it as breaching.
 resource "aws_cloudwatch_metric_alarm" "stream_iterator_age" {
   alarm_name          = "${local.name_prefix}-stream-iterator-age"
-  alarm_description   = "The streaming job is behind the till stream (or not reading it)."
+  alarm_description   = "The streaming job is behind the till stream (or not reading it). Runbook: ${local.runbook}#stream-iterator-age"
   namespace           = "AWS/Kinesis"
   metric_name         = "GetRecords.IteratorAgeMilliseconds"
   statistic           = "Maximum"
