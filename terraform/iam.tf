@@ -88,16 +88,21 @@ data "aws_iam_policy_document" "glue_job" {
     ]
   }
 
-  statement {
-    sid = "ReadTillStream"
-    actions = [
-      "kinesis:DescribeStream",
-      "kinesis:DescribeStreamSummary",
-      "kinesis:GetRecords",
-      "kinesis:GetShardIterator",
-      "kinesis:ListShards",
-    ]
-    resources = [aws_kinesis_stream.transactions.arn]
+  # Only when the stream exists (enable_streaming). one(...[*]) reads the stream's ARN
+  # whether or not the stream resource has a count.
+  dynamic "statement" {
+    for_each = var.enable_streaming ? [1] : []
+    content {
+      sid = "ReadTillStream"
+      actions = [
+        "kinesis:DescribeStream",
+        "kinesis:DescribeStreamSummary",
+        "kinesis:GetRecords",
+        "kinesis:GetShardIterator",
+        "kinesis:ListShards",
+      ]
+      resources = [one(aws_kinesis_stream.transactions[*].arn)]
+    }
   }
 
   statement {
