@@ -203,3 +203,250 @@ def test_quicksights_secrets_role_may_read_and_decrypt_the_readers_secret(cfg):
     assert secret.endswith(":secret:${local.name_prefix}/quicksight-reader-*")
     name = one(cfg.of_type("aws_secretsmanager_secret")["quicksight_reader"]["name"])
     assert name == "${local.name_prefix}/quicksight-reader"
+
+
+# ---------------------------------------------------------------------------------------
+# Alarms: each one links its runbook entry
+# ---------------------------------------------------------------------------------------
+
+RUNBOOK = REPO / "docs" / "operations.md"
+
+
+def runbook_entries() -> dict[str, str]:
+    """GitHub's anchor of each heading in docs/operations.md -> the section's text."""
+    entries: dict[str, str] = {}
+    anchor = None
+    for line in RUNBOOK.read_text().splitlines():
+        heading = re.match(r"^#{2,3} (.+)$", line)
+        if heading:
+            anchor = re.sub(r"[^a-z0-9 -]", "", heading.group(1).lower()).replace(" ", "-")
+            entries[anchor] = ""
+        elif anchor:
+            entries[anchor] += line + "\n"
+    return entries
+
+
+def alerts(cfg) -> dict[str, str]:
+    """Every alarm and alert rule, with its description."""
+    found = {}
+    for rtype, field in (
+        ("aws_cloudwatch_metric_alarm", "alarm_description"),
+        ("aws_cloudwatch_event_rule", "description"),
+    ):
+        for name, body in cfg.of_type(rtype).items():
+            found[f"{rtype}.{name}"] = str(one(body.get(field, "")))
+    return found
+
+
+def test_every_alarm_links_its_runbook_entry_which_says_what_to_check_and_do(cfg):
+    assert cfg.locals["runbook"] == "docs/operations.md"
+    entries = runbook_entries()
+    linked = {}
+    for name, description in alerts(cfg).items():
+        anchors = re.findall(
+            r"Runbook: \$\{local\.runbook\}#(?:\$\{each\.value\.runbook\}|([a-z0-9-]+))",
+            description,
+        )
+        if "${each.value.runbook}" in description:  # one alarm per completeness metric
+            anchors = [m["runbook"] for m in cfg.locals["completeness_metrics"].values()]
+        elif "${local.nightly_success.runbook}" in description:
+            anchors = [cfg.locals["nightly_success"]["runbook"]]
+        assert anchors and all(anchors), f"{name}: no runbook link in {description!r}"
+        linked[name] = anchors
+    for name, anchors in linked.items():
+        for anchor in anchors:
+            assert anchor in entries, f"{name}: docs/operations.md has no entry #{anchor}"
+            text = entries[anchor]
+            assert "**What it means.**" in text and "**Fix.**" in text, anchor
+            checks = text.split("**First checks.**")[1].split("**Fix.**")[0]
+            assert re.findall(r"^\d\. ", checks, re.M) == ["1. ", "2. ", "3. "], anchor
+    assert sum(len(a) for a in linked.values()) >= 7  # every alarm and rule, one per metric
+    for section in ("release", "rollback", "teardown", "state-switch-to-the-s3-backend"):
+        assert section in entries, section
+    for section in ("release", "rollback"):  # four lines each
+        assert re.findall(r"^\d\. ", entries[section], re.M) == ["1. ", "2. ", "3. ", "4. "]
+
+
+def test_the_nightly_job_pages_when_it_has_not_succeeded(cfg):
+    """The absence of the success metric the nightly run publishes: missing hours filled
+    with 0 and missing data breaching, over a window the variable sets."""
+    from cafe_etl import completeness
+
+    alarm = cfg.of_type("aws_cloudwatch_metric_alarm")["nightly_not_succeeded"]
+    assert one(alarm["treat_missing_data"]) == "breaching"
+    assert one(alarm["comparison_operator"]) == "LessThanThreshold" and one(alarm["threshold"]) == 1
+    hours = "${var.nightly_success_alarm_hours}"
+    assert one(alarm["evaluation_periods"]) == hours == one(alarm["datapoints_to_alarm"])
+    queries = {one(q["id"]): q for q in alarm["metric_query"]}
+    assert one(queries["succeeded"]["expression"]) == "FILL(runs, 0)"
+    [metric] = queries["runs"]["metric"]
+    assert one(metric["period"]) == 3600 and one(metric["stat"]) == "Sum"
+    assert one(metric["metric_name"]) == "${local.nightly_success.metric}"
+    assert cfg.locals["nightly_success"]["metric"] in completeness.METRICS
+    assert one(metric["namespace"]) == "${local.completeness_namespace}"
+    assert cfg.locals["completeness_namespace"] == completeness.METRIC_NAMESPACE
+    # Period x EvaluationPeriods at most 604,800 s (PutMetricAlarm): 168 hours.
+    validation = one(cfg.variables["nightly_success_alarm_hours"]["validation"])
+    assert "<= 168" in one(validation["condition"])
+    # It may publish to the alert topic.
+    topic_policy = policy_documents()["alerts_topic"]
+    assert "aws_cloudwatch_metric_alarm.nightly_not_succeeded.arn" in str(topic_policy)
+
+
+# ---------------------------------------------------------------------------------------
+# Releases: versioned wheel keys, the version from pyproject.toml, rollback by variable
+# ---------------------------------------------------------------------------------------
+
+
+def test_the_wheel_key_carries_pyprojects_version_and_old_releases_stay(cfg):
+    import tomllib
+
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    expression = cfg.locals["project_version"]
+    literal = re.search(r'regex\("(.+?)",\s*file\(', expression).group(1)
+    pattern = re.sub(r"\\(.)", r"\1", literal)  # the HCL string's escapes
+    assert 'file("${path.module}/../pyproject.toml")' in expression.replace('\\"', '"')
+    # RE2 and Python read this pattern alike.
+    assert re.search(pattern, (REPO / "pyproject.toml").read_text()).group(1) == version
+    assert cfg.locals["library_version"].replace(" ", "") == (
+        "${coalesce(var.library_version,local.project_version)}"
+    )
+    assert (
+        cfg.locals["library_wheel_key"] == "libs/cafe_etl-${local.library_version}-py3-none-any.whl"
+    )
+    assert one(cfg.variables["library_version"]["default"]) is None
+    # The jobs run the key of library_version, after the upload (the resource's output).
+    assert cfg.locals["library_wheel_uri"] == "${terraform_data.library_release.output}"
+    assert (
+        cfg.locals["glue_common_arguments"]["--additional-python-modules"]
+        == "${local.library_wheel_uri}"
+    )
+    release = cfg.of_type("terraform_data")["library_release"]
+    assert "local.library_wheel_key" in one(release["input"])
+    triggers = str(one(release["triggers_replace"]))
+    assert "local.project_version" in triggers and "filemd5(local.library_wheel_path)" in triggers
+    command = one(one(release["provisioner"])["local-exec"]["command"])
+    assert "libs/cafe_etl-${local.project_version}-py3-none-any.whl" in command
+    # Encrypted with the customer key, as every other object (checkov's CKV_CAFE_4 sees
+    # aws_s3_object, not this command).
+    assert "--sse aws:kms --sse-kms-key-id '${aws_kms_key.main.arn}'" in command
+    # No aws_s3_object for the wheel: a changed key would delete the previous release.
+    assert "library_wheel" not in cfg.of_type("aws_s3_object")
+    text = (TF_DIR / "s3.tf").read_text()
+    assert re.search(
+        r"removed \{\s+from = aws_s3_object\.library_wheel\s+lifecycle \{\s+destroy = false", text
+    )
+
+
+def test_make_package_builds_the_wheel_without_the_local_stand_ins():
+    makefile = (REPO / "Makefile").read_text()
+    [target] = re.findall(r"^package:(.*)\n((?:\t.*\n)+)", makefile, re.M)
+    prerequisites, recipe = target
+    assert "$(STAMP)" not in prerequisites, "package would build the whole local venv"
+    assert "$(PYTHON) -m pip wheel" in recipe and "--no-deps" in recipe
+    assert "$(PY)" not in recipe.replace("$(PYTHON)", "")
+
+
+# ---------------------------------------------------------------------------------------
+# State and examples
+# ---------------------------------------------------------------------------------------
+
+
+def test_the_lock_file_is_committed_and_pins_what_versions_tf_allows():
+    import subprocess
+
+    lock = TF_DIR / ".terraform.lock.hcl"
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", str(lock)], cwd=REPO, check=False
+    ).returncode
+    assert ignored == 1, ".terraform.lock.hcl is ignored"
+    for plan in ("terraform/tfplan", "tfplan"):
+        assert (
+            subprocess.run(["git", "check-ignore", "-q", plan], cwd=REPO, check=False).returncode
+            == 0
+        )
+    locked = {}
+    for entry in hcl2.load(lock.open())["provider"]:
+        for address, body in entry.items():
+            locked[address.rsplit("/", 1)[1]] = body
+    required = hcl2.load((TF_DIR / "versions.tf").open())["terraform"][0]["required_providers"]
+    required = {k: one(v) for block in required for k, v in block.items()}
+    assert set(locked) == set(required)
+    for name, want in required.items():
+        major, minor = re.fullmatch(r"~> (\d+)\.(\d+)", want["version"]).groups()
+        got = tuple(int(x) for x in one(locked[name]["version"]).split("."))
+        assert got[0] == int(major) and got[1] >= int(minor), (name, got, want)
+        hashes = one(locked[name]["hashes"])
+        assert any(h.startswith("h1:") for h in hashes) and any(h.startswith("zh:") for h in hashes)
+
+
+def test_the_backend_example_is_s3_with_its_own_lock_file():
+    text = (TF_DIR / "backend.tf.example").read_text()
+    [backend] = hcl2.loads(text)["terraform"][0]["backend"]
+    s3 = backend["s3"]
+    assert one(s3["use_lockfile"]) is True and one(s3["encrypt"]) is True
+    assert "dynamodb_table" not in s3  # deprecated ("S3" backend, Terraform docs)
+    assert re.search(r'required_version = ">= 1\.1[0-9]', (TF_DIR / "versions.tf").read_text())
+
+
+PROD_EXAMPLE = TF_DIR / "envs" / "prod.tfvars.example"
+FILLED = {
+    "<vpc-id>": "vpc-0123456789abcdef0",
+    "<subnet-id-a>": "subnet-0123456789abcdef0",
+    "<subnet-id-b>": "subnet-0123456789abcdef1",
+    "<subnet-id-c>": "subnet-0123456789abcdef2",
+    "<on-call e-mail address>": "data-alerts@cafe.example",
+    "<cost centre>": "data-platform",
+}
+
+
+@pytest.fixture(scope="module")
+def variables_only(tmp_path_factory):
+    import shutil
+
+    directory = tmp_path_factory.mktemp("variables")
+    for name in ("variables.tf", "enable_streaming_tmp.tf"):
+        if (TF_DIR / name).exists():
+            shutil.copy(TF_DIR / name, directory / name)
+    return directory
+
+
+def _plan(directory, tfvars) -> tuple[int, str]:
+    from test_terraform_static import _terraform
+
+    code, stdout, stderr = _terraform(
+        "plan", directory, input=False, lock=False, var_file=str(tfvars)
+    )
+    return code, stdout + stderr
+
+
+def test_the_prod_example_fails_until_its_placeholders_are_filled(variables_only, tmp_path):
+    text = PROD_EXAMPLE.read_text()
+    assert re.search(r"^force_destroy_buckets = false$", text, re.M)
+    placeholders = set(re.findall(r'"(<[^">]+>)"', re.sub(r"(?m)^#.*$", "", text)))
+    assert placeholders == set(FILLED), placeholders
+    code, output = _plan(variables_only, PROD_EXAMPLE)
+    assert code != 0
+    for variable in ("vpc_id", "redshift_subnet_ids", "alert_email", "tags"):
+        assert f"var.{variable}" in output, f"{variable}'s placeholder passes validation"
+    filled = tmp_path / "prod.tfvars"
+    for placeholder, value in FILLED.items():
+        text = text.replace(placeholder, value)
+    filled.write_text(text)
+    code, output = _plan(variables_only, filled)
+    assert code == 0, output
+
+
+# ---------------------------------------------------------------------------------------
+# A batch-only deployment: the Glue role reads the stream only when there is one
+# ---------------------------------------------------------------------------------------
+
+
+def test_the_glue_role_reads_the_stream_only_when_streaming_is_on():
+    glue = policy_documents()["glue_job"]
+    assert not [s for s in glue["statement"] if one(s.get("sid")) == "ReadTillStream"]
+    [dynamic] = [d["statement"] for d in glue.get("dynamic", []) if "statement" in d]
+    assert one(dynamic["for_each"]) == "${var.enable_streaming ? [1] : []}"
+    content = one(dynamic["content"])
+    assert one(content["sid"]) == "ReadTillStream"
+    assert all(a.startswith("kinesis:") for a in one(content["actions"]))

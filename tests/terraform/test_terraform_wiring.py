@@ -286,7 +286,7 @@ def test_quicksight_reads_redshift_through_the_vpc_connection(cfg):
 
 
 def test_every_variable_is_described_typed_and_validated(cfg):
-    free_form = {"tags", "force_destroy_buckets", "enable_quicksight"}
+    free_form = {"force_destroy_buckets", "enable_quicksight", "enable_streaming"}
     for name, body in cfg.variables.items():
         assert str(one(body.get("description", ""))).strip(), name
         assert body.get("type") is not None, name
