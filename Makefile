@@ -113,9 +113,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check lib glue_jobs tests
 	$(VENV)/bin/lint-imports
 
-package: $(STAMP)
+# The wheel alone, without the local stand-ins: no virtualenv, no PySpark. pip builds it in
+# an isolated environment with only the build backend pyproject.toml names.
+package:
 	rm -rf dist build
-	$(PIP) wheel --quiet --no-deps --wheel-dir dist .
+	$(PYTHON) -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir dist .
 	@ls dist/*.whl
 
 clean:

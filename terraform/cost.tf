@@ -22,7 +22,7 @@ resource "aws_redshiftserverless_usage_limit" "daily_rpu_hours" {
 # the alert topic when the day's use reaches the limit.
 resource "aws_cloudwatch_metric_alarm" "redshift_usage_limit" {
   alarm_name          = "${local.name_prefix}-redshift-daily-rpu-hours"
-  alarm_description   = "Redshift Serverless used its daily RPU-hours (redshift_usage_limit_rpu_hours): something loads or queries far more often than the cost model says."
+  alarm_description   = "Redshift Serverless used its daily RPU-hours (redshift_usage_limit_rpu_hours): something loads or queries far more often than the cost model says. Runbook: ${local.runbook}#redshift-usage-limit"
   namespace           = "AWS/Redshift-Serverless"
   metric_name         = "UsageLimitConsumed"
   statistic           = "Maximum"

@@ -6,7 +6,16 @@
 #                  artifacts, read the stream, read the salt secret, Data API on the one
 #                  workgroup, use the key, write logs and metrics
 #   glue_crawler   both crawlers: read raw and lake, maintain this database's tables
-#   redshift_copy  assumed by Redshift for COPY: read the lake
+#   redshift_copy  assumed by Redshift for COPY: read the lake's loaded tables and manifests
+
+locals {
+  # Lake folders Redshift's COPY reads (cafe_etl.schema's LAKE_TRANSACTIONS and
+  # LAKE_BASKET_ITEMS, redshift_s3.MANIFEST_FOLDER).
+  redshift_copy_prefixes = ["transactions/", "basket_items/", "_redshift_manifests/"]
+  # Artifact folders the Glue jobs read: scripts/ and libs/ (the code), tmp/ (--TempDir),
+  # checkpoints/ (the stream's), spark-ui/ (event logs, rewritten when a run ends).
+  glue_artifact_prefixes = ["scripts/", "libs/", "tmp/", "checkpoints/", "spark-ui/"]
+}
 
 # ---------------------------------------------------------------------------------------
 # Glue jobs
@@ -60,10 +69,13 @@ data "aws_iam_policy_document" "glue_job" {
     resources = ["${module.bucket["lake"].arn}/*"]
   }
 
+  # Only the folders the jobs use: their scripts and wheel (Glue fetches them as this
+  # role), Glue's temp dir, the stream's checkpoints and the Spark UI logs; never the
+  # Athena query results that share the bucket.
   statement {
     sid       = "ReadCodeAndScratch"
     actions   = ["s3:GetObject"]
-    resources = ["${module.bucket["artifacts"].arn}/*"]
+    resources = [for prefix in local.glue_artifact_prefixes : "${module.bucket["artifacts"].arn}/${prefix}*"]
   }
 
   statement {
@@ -76,9 +88,10 @@ data "aws_iam_policy_document" "glue_job" {
     ]
   }
 
+  # Only when the stream exists (enable_streaming). one(...[*]) reads the stream's ARN
+  # whether or not the stream resource has a count.
   dynamic "statement" {
-    for_each = aws_kinesis_stream.transactions
-
+    for_each = var.enable_streaming ? [1] : []
     content {
       sid = "ReadTillStream"
       actions = [
@@ -88,7 +101,7 @@ data "aws_iam_policy_document" "glue_job" {
         "kinesis:GetShardIterator",
         "kinesis:ListShards",
       ]
-      resources = [statement.value.arn]
+      resources = [one(aws_kinesis_stream.transactions[*].arn)]
     }
   }
 
@@ -248,15 +261,31 @@ resource "aws_iam_role_policy" "redshift_copy" {
 
 data "aws_iam_policy_document" "redshift_copy" {
   statement {
-    sid       = "ListLake"
-    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    sid       = "LocateLake"
+    actions   = ["s3:GetBucketLocation"]
     resources = [module.bucket["lake"].arn]
   }
 
+  # COPY lists a prefix when it is given one; the loader gives it manifests, but a
+  # listing is still kept to the folders it may read.
   statement {
-    sid       = "ReadLake"
+    sid       = "ListLoadedFolders"
+    actions   = ["s3:ListBucket"]
+    resources = [module.bucket["lake"].arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = [for prefix in local.redshift_copy_prefixes : "${prefix}*"]
+    }
+  }
+
+  # The two tables a load copies and the loader's manifests and ledger files; never the
+  # quarantine, the run summaries or the reference data.
+  statement {
+    sid       = "ReadLoadedFolders"
     actions   = ["s3:GetObject"]
-    resources = ["${module.bucket["lake"].arn}/*"]
+    resources = [for prefix in local.redshift_copy_prefixes : "${module.bucket["lake"].arn}/${prefix}*"]
   }
 
   statement {

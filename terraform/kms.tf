@@ -53,6 +53,43 @@ data "aws_iam_policy_document" "kms_key" {
     }
   }
 
+  # QuickSight's Secrets Manager role decrypts the reader's secret, through Secrets
+  # Manager only ("Using AWS Secrets Manager secrets instead of database credentials in
+  # Amazon QuickSight": a secret under a customer managed key needs the role to be allowed
+  # to decrypt with it). The role is named in a condition: QuickSight creates it, and a
+  # key policy naming a role that does not exist yet is refused.
+  dynamic "statement" {
+    for_each = var.enable_quicksight ? [1] : []
+    content {
+      sid       = "QuickSightDecryptsReaderSecret"
+      actions   = ["kms:Decrypt"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = [local.quicksight_secrets_role_arn]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${var.aws_region}.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringLike"
+        variable = "kms:EncryptionContext:SecretARN"
+        values   = ["arn:${local.partition}:secretsmanager:${var.aws_region}:${local.account_id}:secret:${local.name_prefix}/quicksight-reader-*"]
+      }
+    }
+  }
+
   # EventBridge, CloudWatch alarms and AWS Budgets publish to the encrypted alert topic
   # (Budgets needs kms:GenerateDataKey* and kms:Decrypt on the topic's key: "Creating an
   # Amazon SNS topic for budget notifications", AWS Budgets User Guide).

@@ -32,9 +32,14 @@ locals {
   warehouse_url = "redshift://${aws_redshiftserverless_workgroup.main.workgroup_name}/${aws_redshiftserverless_namespace.main.db_name}"
 
   # Code shipped to Glue: the job scripts and the library wheel `make package` builds.
+  # The version is the project's, read from pyproject.toml (the one place it is written);
+  # the jobs run it, or the earlier release var.library_version names (a rollback).
   glue_jobs_dir      = "${path.module}/../glue_jobs"
-  library_wheel_path = coalesce(var.library_wheel_path, "${path.module}/../dist/cafe_etl-${var.library_version}-py3-none-any.whl")
-  library_wheel_uri  = "s3://${aws_s3_object.library_wheel.bucket}/${aws_s3_object.library_wheel.key}"
+  project_version    = regex("(?m)^version\\s*=\\s*\"([^\"]+)\"", file("${path.module}/../pyproject.toml"))[0]
+  library_version    = coalesce(var.library_version, local.project_version)
+  library_wheel_path = coalesce(var.library_wheel_path, "${path.module}/../dist/cafe_etl-${local.project_version}-py3-none-any.whl")
+  library_wheel_key  = "libs/cafe_etl-${local.library_version}-py3-none-any.whl"
+  library_wheel_uri  = terraform_data.library_release.output
 
   glue_database_name = replace(local.name_prefix, "-", "_")
 

@@ -81,11 +81,28 @@ data "aws_iam_policy_document" "alerts_topic" {
       values   = ["arn:${local.partition}:budgets::${local.account_id}:*"]
     }
   }
+
+  statement {
+    sid       = "NightlySuccessAlarmPublishes"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alerts.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_metric_alarm.nightly_not_succeeded.arn]
+    }
+  }
 }
 
 resource "aws_cloudwatch_event_rule" "glue_job_failed" {
   name        = "${local.name_prefix}-glue-job-failed"
-  description = "A Cafe Connect Glue job run ended FAILED or TIMEOUT."
+  description = "A Cafe Connect Glue job run ended FAILED or TIMEOUT. Runbook: ${local.runbook}#glue-job-failed"
 
   # Every FAILED or TIMEOUT run pages and nothing else does: no trigger starts a job while
   # it runs (triggers.tf), so no run fails by design and no message needs filtering out.
@@ -107,7 +124,7 @@ resource "aws_cloudwatch_event_target" "glue_job_failed" {
 
 resource "aws_cloudwatch_event_rule" "glue_crawler_failed" {
   name        = "${local.name_prefix}-glue-crawler-failed"
-  description = "A Cafe Connect Glue crawler run failed."
+  description = "A Cafe Connect Glue crawler run failed. Runbook: ${local.runbook}#glue-crawler-failed"
 
   event_pattern = jsonencode({
     source        = ["aws.glue"]
@@ -132,7 +149,7 @@ resource "aws_cloudwatch_metric_alarm" "stream_iterator_age" {
   count = var.enable_streaming ? 1 : 0
 
   alarm_name          = "${local.name_prefix}-stream-iterator-age"
-  alarm_description   = "The streaming job is behind the till stream (or not reading it)."
+  alarm_description   = "The streaming job is behind the till stream. Runbook: ${local.runbook}#stream-iterator-age"
   namespace           = "AWS/Kinesis"
   metric_name         = "GetRecords.IteratorAgeMilliseconds"
   statistic           = "Maximum"

@@ -152,15 +152,28 @@ resource "aws_quicksight_vpc_connection" "warehouse" {
 # The reader: a database user that can only read schema cafe, its password in a secret
 # ---------------------------------------------------------------------------------------
 
-ephemeral "aws_secretsmanager_random_password" "quicksight_reader" {
+# One apply makes a data source that can log in: the password is Terraform's, set on the
+# database user by a bootstrap statement, and kept in the secret QuickSight reads; the
+# data source is created only after both (depends_on below). QuickSight checks the
+# connection when it creates a data source, so none of these may come after it.
+#
+# The password is in the state (random_password; the state is encrypted: see
+# backend.tf.example). The statement that sets it carries only its MD5 hash, the form
+# Redshift accepts in place of the clear text ("CREATE USER", PASSWORD 'md5hash': 'md5'
+# followed by the MD5 of password and user name concatenated), so the clear text is in
+# neither the statement history nor the Data API's records.
+resource "random_password" "quicksight_reader" {
   count = local.quicksight_count
 
-  password_length     = 40
-  exclude_punctuation = true
+  length      = 40
+  special     = false
+  min_upper   = 1
+  min_lower   = 1
+  min_numeric = 1
 }
 
 resource "aws_secretsmanager_secret" "quicksight_reader" {
-  #checkov:skip=CKV2_AWS_57:The password is also set in Redshift by one ALTER USER (terraform/README.md); a rotation Lambda would have to do both, and the user can only read the trend views.
+  #checkov:skip=CKV2_AWS_57:The password is also set in Redshift by the bootstrap statement; a rotation Lambda would have to do both, and the user can only read the trend views. Rotate by replacing random_password.quicksight_reader (terraform apply -replace).
   count = local.quicksight_count
 
   name                    = "${local.name_prefix}/quicksight-reader"
@@ -169,16 +182,50 @@ resource "aws_secretsmanager_secret" "quicksight_reader" {
   recovery_window_in_days = var.secret_recovery_window_days
 }
 
-# Written write-only: the password is in neither the plan nor the state.
 resource "aws_secretsmanager_secret_version" "quicksight_reader" {
   count = local.quicksight_count
 
   secret_id = aws_secretsmanager_secret.quicksight_reader[0].id
-  secret_string_wo = jsonencode({
+  secret_string = jsonencode({
     username = local.quicksight_user
-    password = ephemeral.aws_secretsmanager_random_password.quicksight_reader[0].random_password
+    password = random_password.quicksight_reader[0].result
   })
-  secret_string_wo_version = 1
+}
+
+# QuickSight reads a data source's secret as its Secrets Manager role,
+# aws-quicksight-secretsmanager-role-v0, which the account's QuickSight administrator
+# creates once ("Using AWS Secrets Manager secrets instead of database credentials in
+# Amazon QuickSight"). That role may read this secret (this policy) and decrypt it with
+# the customer key (kms.tf). Principal is the account with the role named in a condition:
+# a policy naming the role itself would be refused while the role does not exist yet.
+locals {
+  quicksight_secrets_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/service-role/aws-quicksight-secretsmanager-role-v0"
+}
+
+resource "aws_secretsmanager_secret_policy" "quicksight_reader" {
+  count = local.quicksight_count
+
+  secret_arn = aws_secretsmanager_secret.quicksight_reader[0].arn
+  policy     = data.aws_iam_policy_document.quicksight_reader_secret.json
+}
+
+data "aws_iam_policy_document" "quicksight_reader_secret" {
+  statement {
+    sid       = "QuickSightReadsReaderSecret"
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:PrincipalArn"
+      values   = [local.quicksight_secrets_role_arn]
+    }
+  }
 }
 
 resource "aws_redshiftdata_statement" "ensure_quicksight_user" {
@@ -193,6 +240,19 @@ resource "aws_redshiftdata_statement" "ensure_quicksight_user" {
   depends_on = [aws_redshiftdata_statement.default_privileges]
 }
 
+# The user is created PASSWORD DISABLE; this gives it the secret's password.
+resource "aws_redshiftdata_statement" "quicksight_password" {
+  count = local.quicksight_count
+
+  workgroup_name = local.bootstrap_target.workgroup_name
+  database       = local.bootstrap_target.database
+  secret_arn     = local.bootstrap_target.secret_arn
+  statement_name = "cafe-bootstrap-quicksight-password"
+  sql            = "ALTER USER ${local.quicksight_user} PASSWORD 'md5${md5("${random_password.quicksight_reader[0].result}${local.quicksight_user}")}'"
+
+  depends_on = [aws_redshiftdata_statement.ensure_quicksight_user]
+}
+
 resource "aws_redshiftdata_statement" "quicksight_grant_schema" {
   count = local.quicksight_count
 
@@ -202,7 +262,7 @@ resource "aws_redshiftdata_statement" "quicksight_grant_schema" {
   statement_name = "cafe-bootstrap-quicksight-grant-schema"
   sql            = "GRANT USAGE ON SCHEMA cafe TO ${local.quicksight_user}"
 
-  depends_on = [aws_redshiftdata_statement.ensure_quicksight_user]
+  depends_on = [aws_redshiftdata_statement.quicksight_password]
 }
 
 # Views and tables that exist already (QuickSight switched on after the first runs).
@@ -218,8 +278,8 @@ resource "aws_redshiftdata_statement" "quicksight_grant_tables" {
   depends_on = [aws_redshiftdata_statement.quicksight_grant_schema]
 }
 
-# The views are created by the job user, which owns them: its default privileges give
-# the reader SELECT on every view (and table) the job creates later.
+# The bootstrap's admin creates the views: its default privileges give the reader SELECT
+# on every view (and table) a later apply creates.
 resource "aws_redshiftdata_statement" "quicksight_default_privileges" {
   count = local.quicksight_count
 
@@ -227,7 +287,7 @@ resource "aws_redshiftdata_statement" "quicksight_default_privileges" {
   database       = local.bootstrap_target.database
   secret_arn     = local.bootstrap_target.secret_arn
   statement_name = "cafe-bootstrap-quicksight-default-privileges"
-  sql            = "ALTER DEFAULT PRIVILEGES FOR USER ${local.glue_job_grantee} IN SCHEMA cafe GRANT SELECT ON TABLES TO ${local.quicksight_user}"
+  sql            = "ALTER DEFAULT PRIVILEGES FOR USER ${var.redshift_admin_username} IN SCHEMA cafe GRANT SELECT ON TABLES TO ${local.quicksight_user}"
 
   depends_on = [aws_redshiftdata_statement.quicksight_grant_tables]
 }
@@ -272,7 +332,13 @@ resource "aws_quicksight_data_source" "warehouse" {
     ]
   }
 
-  depends_on = [aws_secretsmanager_secret_version.quicksight_reader]
+  # QuickSight logs in when it creates the data source: the user, its password, its
+  # grants, the secret and QuickSight's right to read and decrypt it come first.
+  depends_on = [
+    aws_redshiftdata_statement.quicksight_default_privileges,
+    aws_secretsmanager_secret_version.quicksight_reader,
+    aws_secretsmanager_secret_policy.quicksight_reader,
+  ]
 }
 
 resource "aws_quicksight_data_set" "trend" {

@@ -86,7 +86,7 @@ data "aws_iam_policy_document" "access_log_delivery" {
 
 # ---------------------------------------------------------------------------------------
 # Code shipped to Glue. source_hash (not etag: SSE-KMS objects have no MD5 etag) makes a
-# changed file a changed object, so editing a script or rebuilding the wheel redeploys.
+# changed script a changed object, so editing a script redeploys it.
 # ---------------------------------------------------------------------------------------
 
 resource "aws_s3_object" "job_script" {
@@ -99,10 +99,28 @@ resource "aws_s3_object" "job_script" {
   kms_key_id  = aws_kms_key.main.arn
 }
 
-resource "aws_s3_object" "library_wheel" {
-  bucket      = module.bucket["artifacts"].id
-  key         = "libs/${basename(local.library_wheel_path)}"
-  source      = local.library_wheel_path
-  source_hash = filemd5(local.library_wheel_path)
-  kms_key_id  = aws_kms_key.main.arn
+# The library wheel: one object per release, libs/cafe_etl-<version>-py3-none-any.whl,
+# the version read from pyproject.toml (local.project_version). A release is uploaded once
+# and never deleted by Terraform: an aws_s3_object whose key changes is destroyed, which
+# would take the previous release with it, and rolling back is pointing the jobs at the
+# previous release's object (var.library_version). So the upload is a one-way step, run
+# when the version or the wheel changes; the jobs read the key of local.library_version
+# through this resource's output, so they change only after the upload.
+resource "terraform_data" "library_release" {
+  triggers_replace = [local.project_version, filemd5(local.library_wheel_path)]
+  input            = "s3://${module.bucket["artifacts"].bucket}/${local.library_wheel_key}"
+
+  provisioner "local-exec" {
+    command = "aws s3 cp '${local.library_wheel_path}' 's3://${module.bucket["artifacts"].bucket}/libs/cafe_etl-${local.project_version}-py3-none-any.whl' --sse aws:kms --sse-kms-key-id '${aws_kms_key.main.arn}' --only-show-errors"
+  }
+}
+
+# The wheel object of earlier versions of this configuration stays in the bucket (it is a
+# release); Terraform forgets it instead of deleting it.
+removed {
+  from = aws_s3_object.library_wheel
+
+  lifecycle {
+    destroy = false
+  }
 }

@@ -38,6 +38,14 @@ variable "tags" {
   description = "Extra tags added to every resource (Project, Environment and ManagedBy are always set)."
   type        = map(string)
   default     = {}
+
+  # "The allowed characters are letters, numbers, spaces representable in UTF-8, and the
+  # following characters: _ . : / = + - @" (Tagging AWS resources, "Tag naming limits and
+  # requirements"). So an unfilled <placeholder> of envs/prod.tfvars.example fails here.
+  validation {
+    condition     = alltrue([for k, v in var.tags : can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]*$", v)) && can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]+$", k))])
+    error_message = "tags keys and values may hold only letters, numbers, spaces and _ . : / = + - @ (replace any <placeholder>)."
+  }
 }
 
 # ---------------------------------------------------------------------------------------
@@ -99,18 +107,18 @@ variable "force_destroy_buckets" {
 # ---------------------------------------------------------------------------------------
 
 variable "library_version" {
-  description = "Version of the cafe_etl wheel built by `make package` (the version in pyproject.toml)."
+  description = "Roll back: the earlier release of the cafe_etl wheel the jobs run (its object stays in the artifacts bucket, libs/cafe_etl-<version>-py3-none-any.whl). Null runs the version in pyproject.toml, the release `make package` builds and apply uploads."
   type        = string
-  default     = "0.1.0"
+  default     = null
 
   validation {
-    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+([a-z0-9.+-]*)$", var.library_version))
-    error_message = "library_version must be a PEP 440 style version such as 0.1.0."
+    condition     = var.library_version == null || can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+([a-z0-9.+-]*)$", var.library_version))
+    error_message = "library_version must be null or a PEP 440 style version such as 0.1.0."
   }
 }
 
 variable "library_wheel_path" {
-  description = "Path of the cafe_etl wheel to upload. Null means <repo>/dist/cafe_etl-<library_version>-py3-none-any.whl, which `make package` writes."
+  description = "Path of the cafe_etl wheel to upload. Null means <repo>/dist/cafe_etl-<pyproject.toml's version>-py3-none-any.whl, which `make package` writes."
   type        = string
   default     = null
 
@@ -496,6 +504,17 @@ variable "secret_recovery_window_days" {
   validation {
     condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
     error_message = "secret_recovery_window_days must be 0 (delete at once) or between 7 and 30."
+  }
+}
+
+variable "nightly_success_alarm_hours" {
+  description = "Hours without a succeeded nightly run before the nightly-not-succeeded alarm fires: a day between scheduled runs plus the time a run may take. 26 with the 02:30 schedule: an alarm by about 05:00 when the night's run has not succeeded."
+  type        = number
+  default     = 26
+
+  validation {
+    condition     = var.nightly_success_alarm_hours >= 25 && var.nightly_success_alarm_hours <= 168 && floor(var.nightly_success_alarm_hours) == var.nightly_success_alarm_hours
+    error_message = "nightly_success_alarm_hours must be a whole number from 25 (more than the day between runs) to 168 (CloudWatch evaluates at most 7 days of hourly periods)."
   }
 }
 

@@ -8,10 +8,15 @@ terraform {
       source  = "hashicorp/aws"
       version = "~> 6.0"
     }
+    # random_password: the QuickSight reader's password (quicksight.tf).
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.1"
+    }
   }
 
-  # State is local by default. For a shared environment add a backend, for example:
-  #   backend "s3" { bucket = "...", key = "cafe-connect/dev.tfstate", region = "eu-west-2", use_lockfile = true }
+  # State is local by default. For a shared environment, the S3 backend with its own lock
+  # file: backend.tf.example, and docs/operations.md for the switch.
 }
 
 provider "aws" {

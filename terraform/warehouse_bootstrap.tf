@@ -1,9 +1,14 @@
-# Redshift bootstrap: what the first nightly run needs before it can load. The jobs reach
-# Redshift through the Data API with temporary credentials, as the database user of their
-# IAM role, "IAMR:<role name>" on Serverless (ExecuteStatement, Redshift Data API
-# Reference). Nothing else creates that user's rights, and CREATE SCHEMA needs CREATE on
-# the database, which a new user does not have; MERGE needs SELECT, INSERT, UPDATE and
-# DELETE on its target tables.
+# Redshift bootstrap: everything the jobs need before they can load, made as the namespace
+# admin. The jobs reach Redshift through the Data API with temporary credentials, as the
+# database user of their IAM role, "IAMR:<role name>" on Serverless (ExecuteStatement,
+# Redshift Data API Reference). That user creates nothing that lasts: the schema, its
+# tables and its views are the bootstrap's (CREATE SCHEMA needs superuser or CREATE on the
+# database; CREATE TABLE and CREATE VIEW need CREATE on the schema: Redshift "CREATE
+# SCHEMA", "CREATE TABLE", "CREATE VIEW"), and the job only checks that they exist. It
+# gets USAGE on the schema, TEMP on the database (its staging tables), and SELECT,
+# INSERT, UPDATE and DELETE on the tables (MERGE, DELETE ... USING, INSERT ... SELECT,
+# COPY: Redshift "GRANT"). tests/test_aws_contracts.py holds every statement a job sends
+# against these grants.
 #
 # One statement per resource, chained with depends_on, run as the namespace admin through
 # the Redshift-managed admin secret. An aws_redshiftdata_statement runs once, when it is
@@ -55,6 +60,35 @@ resource "aws_redshiftdata_statement" "ensure_user_procedure" {
   depends_on = [aws_redshiftdata_statement.create_schema]
 }
 
+# The tables and views, created by one procedure (a Data API statement is one SQL
+# statement; a procedure runs them in order, tables before the views over them). Its text
+# is rendered from the warehouse model (cafe_etl.warehouse.sql.bootstrap_procedure); a
+# test holds the file equal to it. A changed model replaces the procedure, and with it
+# the call: new tables and views appear, existing ones keep their rows.
+resource "aws_redshiftdata_statement" "create_warehouse_procedure" {
+  workgroup_name = local.bootstrap_target.workgroup_name
+  database       = local.bootstrap_target.database
+  secret_arn     = local.bootstrap_target.secret_arn
+  statement_name = "cafe-bootstrap-create-warehouse-procedure"
+  sql            = file("${path.module}/warehouse/create_warehouse.sql")
+
+  depends_on = [aws_redshiftdata_statement.ensure_user_procedure]
+}
+
+resource "aws_redshiftdata_statement" "create_warehouse" {
+  workgroup_name = local.bootstrap_target.workgroup_name
+  database       = local.bootstrap_target.database
+  secret_arn     = local.bootstrap_target.secret_arn
+  statement_name = "cafe-bootstrap-create-warehouse"
+  sql            = "CALL cafe.create_warehouse()"
+
+  depends_on = [aws_redshiftdata_statement.create_warehouse_procedure]
+
+  lifecycle {
+    replace_triggered_by = [aws_redshiftdata_statement.create_warehouse_procedure]
+  }
+}
+
 resource "aws_redshiftdata_statement" "ensure_job_user" {
   workgroup_name = local.bootstrap_target.workgroup_name
   database       = local.bootstrap_target.database
@@ -62,7 +96,7 @@ resource "aws_redshiftdata_statement" "ensure_job_user" {
   statement_name = "cafe-bootstrap-ensure-job-user"
   sql            = "CALL cafe.ensure_user('${local.glue_job_db_user}')"
 
-  depends_on = [aws_redshiftdata_statement.ensure_user_procedure]
+  depends_on = [aws_redshiftdata_statement.create_warehouse]
 }
 
 resource "aws_redshiftdata_statement" "grant_schema" {
@@ -70,12 +104,25 @@ resource "aws_redshiftdata_statement" "grant_schema" {
   database       = local.bootstrap_target.database
   secret_arn     = local.bootstrap_target.secret_arn
   statement_name = "cafe-bootstrap-grant-schema"
-  sql            = "GRANT USAGE, CREATE ON SCHEMA cafe TO ${local.glue_job_grantee}"
+  sql            = "GRANT USAGE ON SCHEMA cafe TO ${local.glue_job_grantee}"
 
   depends_on = [aws_redshiftdata_statement.ensure_job_user]
 }
 
-# Tables that already exist (for example created by the admin).
+# The loads stage in temporary tables. PUBLIC has TEMP on a new database, but an
+# administrator may revoke that; the job's own grant does not depend on it.
+resource "aws_redshiftdata_statement" "grant_temp" {
+  workgroup_name = local.bootstrap_target.workgroup_name
+  database       = local.bootstrap_target.database
+  secret_arn     = local.bootstrap_target.secret_arn
+  statement_name = "cafe-bootstrap-grant-temp"
+  sql            = "GRANT TEMP ON DATABASE ${local.bootstrap_target.database} TO ${local.glue_job_grantee}"
+
+  depends_on = [aws_redshiftdata_statement.grant_schema]
+}
+
+# The tables and views create_warehouse made (GRANT ... ON ALL TABLES covers the tables
+# that exist when it runs, hence its place after the call).
 resource "aws_redshiftdata_statement" "grant_tables" {
   workgroup_name = local.bootstrap_target.workgroup_name
   database       = local.bootstrap_target.database
@@ -83,10 +130,10 @@ resource "aws_redshiftdata_statement" "grant_tables" {
   statement_name = "cafe-bootstrap-grant-tables"
   sql            = "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA cafe TO ${local.glue_job_grantee}"
 
-  depends_on = [aws_redshiftdata_statement.grant_schema]
+  depends_on = [aws_redshiftdata_statement.grant_temp]
 }
 
-# Tables the admin creates later. Tables the job creates itself it owns.
+# Tables the admin creates later (a new table in the model, made by the next apply's call).
 resource "aws_redshiftdata_statement" "default_privileges" {
   workgroup_name = local.bootstrap_target.workgroup_name
   database       = local.bootstrap_target.database

@@ -490,11 +490,13 @@ def _failure_pattern() -> dict:
             inner = text.strip()
             assert inner.startswith("${jsonencode(") and inner.endswith(")}")
             pattern = json.dumps(ast.literal_eval(inner[len("${jsonencode(") : -2]))
-            # A job's name stands for itself:
-            # ${aws_glue_job.this["nightly_batch"].name} -> job-nightly_batch
-            return json.loads(
-                re.sub(r'\$\{aws_glue_job\.this\[\\?"(\w+)\\?"\]\.name\}', r"job-\1", pattern)
+            # The rule names every job ([for job in aws_glue_job.this : job.name]); a job's
+            # name stands for itself: job-nightly_batch, job-kinesis_stream.
+            every_job = '["job-nightly_batch", "job-kinesis_stream"]'
+            pattern = re.sub(
+                r'"\$\{\[for job in aws_glue_job\.this : job\.name\]\}"', every_job, pattern
             )
+            return json.loads(pattern)
     raise AssertionError("no EventBridge rule on Glue Job State Change")
 
 
@@ -519,9 +521,12 @@ def _event(job: str, state: str, message: str) -> str:
     )
 
 
-def test_the_stream_watchdog_pages_no_one_for_a_refused_start():
-    # moto's TestEventPattern API answers nothing; its rule matcher is what moto's
-    # EventBridge uses to route events, so the rule is evaluated with that.
+def test_every_failed_or_timed_out_run_pages_and_nothing_else():
+    # No trigger starts a running job (triggers.tf), so no run fails by design and the
+    # rule filters no message: every FAILED or TIMEOUT run of either job pages, whatever
+    # it says, and a run that succeeded or was stopped does not. moto's TestEventPattern
+    # API answers nothing; its rule matcher is what moto's EventBridge uses to route
+    # events, so the rule is evaluated with that.
     from moto.events.models import EventPattern, EventPatternParser
 
     raw = json.dumps(_failure_pattern())
@@ -531,10 +536,13 @@ def test_the_stream_watchdog_pages_no_one_for_a_refused_start():
         return rule.matches_event(json.loads(event))
 
     refused = "Job job-kinesis_stream exceeded its maximum allowed concurrent runs (1)."
-    assert not alerts(_event("job-kinesis_stream", "FAILED", refused))
-    assert alerts(_event("job-kinesis_stream", "FAILED", "Command failed with exit code 1"))
-    assert alerts(_event("job-nightly_batch", "TIMEOUT", "Job run timed out"))
-    assert alerts(_event("job-nightly_batch", "FAILED", "Command failed with exit code 1"))
+    for job in ("job-kinesis_stream", "job-nightly_batch"):
+        assert alerts(_event(job, "FAILED", refused))
+        assert alerts(_event(job, "FAILED", "Command failed with exit code 1"))
+        assert alerts(_event(job, "TIMEOUT", "Job run timed out"))
+        assert not alerts(_event(job, "SUCCEEDED", "Job run succeeded"))
+        assert not alerts(_event(job, "STOPPED", "Job run stopped"))
+    assert not alerts(_event("another-teams-job", "FAILED", "Command failed with exit code 1"))
 
 
 # Glue triggers: "the only job states that a trigger can listen for are SUCCEEDED,
@@ -585,3 +593,203 @@ def test_the_glue_wheel_declares_no_local_only_package():
     assert not names(project["dependencies"]) & set(LOCAL_ONLY)
     assert names(project["optional-dependencies"]["local"]) >= set(LOCAL_ONLY)
     assert "'.[local,dev]'" in (REPO / "Makefile").read_text()
+
+
+# ---------------------------------------------------------------------------------------
+# The job's database user runs only what the bootstrap grants it
+# ---------------------------------------------------------------------------------------
+# Every statement a job sends (the bootstrap check, the run ledger, every load shape:
+# temp tables, COPY, MERGE, UPDATE, DELETE, INSERT, LOCK) needs privileges; each is
+# derived below from Redshift's documentation and checked against the grants the
+# Terraform bootstrap gives the job's user (terraform/warehouse_bootstrap.tf). PostgreSQL
+# locally runs the jobs as the database's owner and would accept any of them.
+# Sources, Amazon Redshift Database Developer Guide:
+#   "GRANT" (r_GRANT): USAGE on a schema "makes objects in that schema accessible";
+#     SELECT "is also required to reference existing column values for UPDATE or DELETE
+#     operations"; INSERT "to load data into a table using an INSERT statement or a COPY
+#     statement"; UPDATE "operations also require the SELECT privilege"; TEMPORARY "to
+#     create temporary tables in the specified database".
+#   "Using a COPY command to load data": "To grant or revoke privilege to load data into a
+#     table using a COPY command, grant or revoke the INSERT privilege."
+#   "MERGE" (r_MERGE): MERGE combines the UPDATE, DELETE and INSERT it names.
+#   "CREATE SCHEMA": superuser or CREATE on the database. "CREATE TABLE", "CREATE VIEW":
+#     CREATE on the schema. "Default database user permissions" (r_Privileges): "Only
+#     the owner has the permission to modify or destroy an object."
+#   "LOCK" (r_LOCK) names no privilege; it takes an ACCESS EXCLUSIVE lock, which
+#     PostgreSQL's LOCK allows to UPDATE, DELETE or TRUNCATE: held here as UPDATE.
+PRIVILEGE_RULES = {
+    "usage": "USAGE on a schema to name any of its objects (GRANT)",
+    "temp": "TEMP on the database for CREATE TEMP TABLE (GRANT; CREATE TABLE)",
+    "select": "SELECT on every table read, and on the target of UPDATE, DELETE, MERGE (GRANT)",
+    "insert": "INSERT on the target of INSERT, COPY and MERGE ... INSERT (GRANT; COPY)",
+    "update": "UPDATE on the target of UPDATE and MERGE ... UPDATE (GRANT; MERGE)",
+    "delete": "DELETE on the target of DELETE and MERGE ... DELETE (GRANT; MERGE)",
+    "lock": "UPDATE on a table it LOCKs (LOCK; PostgreSQL's rule for ACCESS EXCLUSIVE)",
+    "create": "CREATE on the database for CREATE SCHEMA, on the schema for CREATE TABLE/VIEW",
+    "owner": "ownership for any other DDL (ALTER, DROP, CREATE INDEX): never granted",
+}
+JOB_GRANTEE = "${local.glue_job_grantee}"
+_GRANT = re.compile(
+    r"^GRANT (?P<privileges>[A-Z, ]+) ON (?:(?P<all>ALL TABLES IN SCHEMA)|SCHEMA|DATABASE) "
+    r"(?P<object>\S+) TO (?P<grantee>.+)$"
+)
+_DEFAULT = re.compile(
+    r"^ALTER DEFAULT PRIVILEGES FOR USER \S+ IN SCHEMA (?P<object>\S+) "
+    r"GRANT (?P<privileges>[A-Z, ]+) ON TABLES TO (?P<grantee>.+)$"
+)
+
+
+def _bootstrap_grants() -> set[tuple[str, str]]:
+    """(privilege, object) the bootstrap grants the job's user: "schema cafe",
+    "database", or "cafe.*" for every table of the schema (now and later)."""
+    granted: set[tuple[str, str]] = set()
+    for body in _resources("aws_redshiftdata_statement").values():
+        text = _scalar(body["sql"]).strip()
+        match = _GRANT.match(text) or _DEFAULT.match(text)
+        if not match or match["grantee"] != JOB_GRANTEE:
+            continue
+        privileges = [
+            p.strip().replace("TEMPORARY", "TEMP") for p in match["privileges"].split(",")
+        ]
+        if text.startswith("ALTER DEFAULT") or match.groupdict().get("all"):
+            target = f"{match['object']}.*"
+        elif " ON DATABASE " in text:
+            target = "database"
+        else:
+            target = f"schema {match['object']}"
+        granted |= {(p, target) for p in privileges}
+    return granted
+
+
+def _target(parsed) -> exp.Table:
+    return parsed.this if isinstance(parsed.this, exp.Table) else parsed.this.find(exp.Table)
+
+
+def _name(table: exp.Table) -> str:
+    return f"{table.db}.{table.name}" if table.db else table.name
+
+
+def _required(statement: str, temps: set[str]) -> list[tuple[str, str, str]]:
+    """(privilege, object, rule) a statement needs; adds the temp tables it creates."""
+    if statement.upper().startswith("LOCK "):
+        return [("UPDATE", statement.split()[1], "lock"), ("USAGE", "schema cafe", "usage")]
+    parsed = sqlglot.parse_one(statement, read="redshift")
+    needs: list[tuple[str, str, str]] = []
+    tables = list(parsed.find_all(exp.Table))
+    target = None
+    if isinstance(parsed, exp.Create):
+        kind = (parsed.args.get("kind") or "").upper()
+        temporary = any(isinstance(p, exp.TemporaryProperty) for p in parsed.find_all(exp.Property))
+        target = _target(parsed)
+        if kind == "TABLE" and temporary:
+            needs.append(("TEMP", "database", "temp"))
+            temps.add(target.name)
+        elif kind == "SCHEMA":
+            needs.append(("CREATE", "database", "create"))
+        elif kind in ("TABLE", "VIEW"):
+            needs.append(("CREATE", f"schema {target.db}", "create"))
+        else:
+            needs.append(("OWNER", statement[:40], "owner"))
+    elif isinstance(parsed, exp.Copy | exp.Insert):
+        target = _target(parsed)
+        needs.append(("INSERT", _name(target), "insert"))
+    elif isinstance(parsed, exp.Update | exp.Delete):
+        target = _target(parsed)
+        verb = "UPDATE" if isinstance(parsed, exp.Update) else "DELETE"
+        needs += [(verb, _name(target), verb.lower()), ("SELECT", _name(target), "select")]
+    elif isinstance(parsed, exp.Merge):
+        target = _target(parsed)
+        needs.append(("SELECT", _name(target), "select"))
+        for when in parsed.args["whens"].expressions:
+            action = when.args["then"]
+            verb = {exp.Update: "UPDATE", exp.Insert: "INSERT"}.get(type(action), "DELETE")
+            needs.append((verb, _name(target), verb.lower()))
+    elif not isinstance(parsed, exp.Select):
+        needs.append(("OWNER", statement[:40], "owner"))
+    for table in tables:
+        if table.db == "pg_catalog":  # the system catalog: every user reads it
+            continue
+        if table is not target:
+            needs.append(("SELECT", _name(table), "select"))
+        if table.db:
+            needs.append(("USAGE", f"schema {table.db}", "usage"))
+        else:
+            assert table.name in temps, f"{table.name}: neither cafe's nor a temp table"
+    # A session's own temp tables are the user's: it needs no grant on them.
+    return [
+        (p, o, r) for p, o, r in needs if not (p in ("SELECT", "INSERT", "UPDATE", "DELETE") and o in temps)
+    ]  # fmt: skip
+
+
+def _is_granted(privilege: str, target: str, granted: set[tuple[str, str]]) -> bool:
+    schema_wide = target.split(".")[0] + ".*" if "." in target else None
+    return (privilege, target) in granted or (privilege, schema_wide) in granted
+
+
+class CatalogDataApi(RecordingDataApi):
+    """The recorder, answering a query with the rows given (the catalog's table names)."""
+
+    def __init__(self, rows: list[str]):
+        super().__init__()
+        self.rows = rows
+
+    def get_paginator(self, name):
+        rows = self.rows
+
+        class Pages:
+            def paginate(self, Id):  # noqa: N803 (the API's names)
+                yield {
+                    "ColumnMetadata": [{"name": "relname"}],
+                    "Records": [[{"stringValue": r}] for r in rows],
+                }
+
+        return Pages()
+
+
+def _run_ledger_calls() -> CatalogDataApi:
+    """What a job sends besides its load: the bootstrap check, the run ledger (started,
+    failed) and the file ledger's read."""
+    from cafe_etl.warehouse import bootstrap, sql
+
+    api = CatalogDataApi(bootstrap.warehouse_objects())
+    w = RedshiftWarehouse("redshift://cafe-wg/cafe", ROLE, region=REGION, client=api)
+    w.poll_seconds = 0
+    w.ensure_schema()
+    w.start_run("run-1", "cafe-nightly", dt.datetime(2026, 11, 3, 2, 30))
+    w.finish_run("run-1", "failed", {"error": "x"})
+    w.query(sql.ledger_query("2026-11-01", "2026-11-02"))
+    return api
+
+
+def test_the_job_user_is_granted_every_statement_it_sends(load):
+    granted = _bootstrap_grants()
+    assert granted, "the bootstrap grants the job's user nothing"
+    calls = [*load["api"].batches, *([s] for s in load["api"].singles)]
+    calls += [[s] for s in _run_ledger_calls().statements()]
+    gaps = []
+    for call in calls:  # a batch is one session: its temp tables live until its end
+        temps: set[str] = set()
+        for statement in call:
+            for privilege, target, rule in _required(statement, temps):
+                if not _is_granted(privilege, target, granted):
+                    gaps.append(
+                        f"{privilege} on {target} ({PRIVILEGE_RULES[rule]}): {statement[:80]!r}"
+                    )
+    assert not gaps, "the bootstrap does not grant:\n" + "\n".join(sorted(set(gaps)))
+
+
+def test_the_job_creates_nothing_on_redshift_and_names_what_the_bootstrap_has_not_made():
+    from cafe_etl.errors import RedshiftLoadError
+    from cafe_etl.warehouse import bootstrap
+
+    present = [n for n in bootstrap.warehouse_objects() if n not in ("etl_file", "v_payment_mix")]
+    api = CatalogDataApi(present)
+    w = RedshiftWarehouse("redshift://cafe-wg/cafe", ROLE, region=REGION, client=api)
+    w.poll_seconds = 0
+    with pytest.raises(RedshiftLoadError) as failed:
+        w.ensure_schema()
+    message = str(failed.value)
+    assert "cafe.etl_file" in message and "cafe.v_payment_mix" in message
+    assert "cafe.fact_transaction" not in message
+    assert bootstrap.BOOTSTRAP_STEP in message and "terraform apply" in message
+    assert api.batches == [] and all(s.lstrip().upper().startswith("SELECT") for s in api.singles)

@@ -232,6 +232,29 @@ def test_plan_processes_only_days_with_new_or_changed_files_within_the_lookback(
     ]
 
 
+def test_a_branch_closed_on_purpose_is_not_missing():
+    """MissingBranchDays counts only branches expected to trade: the reference CSV's
+    `closed` column (reference.closures) takes out a holiday, a weekly closing day and a
+    shop closed for good; a branch closed on other days is still missed."""
+    from cafe_etl import reference
+
+    def f(branch, day):
+        return RawFile(f"file:///raw/{key(branch, day)}", 10, "mtime:1")
+
+    branches = ("Leeds", "York", "Hull", "Ripon")
+    listed = [f(b, D1) for b in branches] + [f("Leeds", D2), f("Leeds", D3), f("Ripon", D3)]
+    closures = reference.closures(
+        [("York", "2026-11-02..2026-11-03"), ("Hull", "2026-11-03.."), ("Ripon", "Mon")]
+    )
+    plan = completeness.plan_run(listed, {}, None, catch_up=False, closed=closures.closed)
+    # 2 November is a Monday: York on holiday, Ripon closes on Mondays; Hull was expected.
+    assert plan.missing_branches["2026-11-02"] == ["Hull"]
+    # 3 November: York still on holiday, Hull closed for good, Ripon traded.
+    assert plan.missing_branches["2026-11-03"] == []
+    without = completeness.plan_run(listed, {}, None, catch_up=False)
+    assert without.missing_branches["2026-11-02"] == ["Hull", "Ripon", "York"]
+
+
 def test_redshift_load_writes_the_ledger_in_the_same_batch_and_every_statement_parses(
     lake_s3,  # noqa: F811 (the fixture imported above)
 ):
@@ -286,7 +309,12 @@ def test_completeness_metrics_match_put_metric_data_and_the_terraform_alarms():
     from botocore.stub import Stubber
     from conftest import REPO
 
-    summary = {"late_file_count": 2, "missing_branch_days": 1, "unknown_branches": ["Tobermory"]}
+    summary = {
+        "late_file_count": 2,
+        "missing_branch_days": 1,
+        "unknown_branches": ["Tobermory"],
+        "status": "succeeded",
+    }
     client = boto3.client(
         "cloudwatch", region_name="eu-west-2", aws_access_key_id="x", aws_secret_access_key="x"
     )
@@ -302,7 +330,14 @@ def test_completeness_metrics_match_put_metric_data_and_the_terraform_alarms():
         completeness.publish_metrics(summary, "cafe-nightly", client=client)
         stub.assert_no_pending_responses()
     values = {m["MetricName"]: m["Value"] for m in completeness.metric_data(summary, "j")}
-    assert values == {"LateFiles": 2.0, "MissingBranchDays": 1.0, "BranchesWithoutRegion": 1.0}
+    assert values == {
+        "LateFiles": 2.0,
+        "MissingBranchDays": 1.0,
+        "BranchesWithoutRegion": 1.0,
+        "NightlySucceeded": 1.0,
+    }
+    failed = {m["MetricName"]: m["Value"] for m in completeness.metric_data({}, "j")}
+    assert failed["NightlySucceeded"] == 0.0
     # "AWS/" starts the namespaces AWS reserves for its own services (PutMetricData).
     assert not completeness.METRIC_NAMESPACE.startswith("AWS/")
     terraform = (REPO / "terraform" / "completeness.tf").read_text()

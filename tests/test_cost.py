@@ -70,12 +70,13 @@ def test_the_table_at_the_defaults_against_the_hand_worked_one(defaults):
     # 13 h 10 min of 30-second batches = 1,580 batches x 20 PUT + 2,000 nightly at $0.005
     # a thousand; x 50 GET + 2,000 at $0.0004 a thousand
     assert usd(result, "S3 requests") == pytest.approx(33.6 * 0.005 + 81.0 * 0.0004)
-    # fixed monthly items, a day's share: 1 key + 5,000 requests; 2 secrets; 5 alarms
-    # (stream iterator age, 3 completeness, usage limit); 3 custom metrics
+    # fixed monthly items, a day's share: 1 key + 5,000 requests; 2 secrets; 6 alarms
+    # (stream iterator age, 3 completeness, nightly success, usage limit); 4 custom
+    # metrics (3 completeness, nightly success)
     assert usd(result, "KMS") == pytest.approx(1 / MONTH + 0.5 * 0.03)
     assert usd(result, "Secrets Manager") == pytest.approx(2 * 0.40 / MONTH)
-    assert usd(result, "CloudWatch alarms") == pytest.approx(5 * 0.10 / MONTH)
-    assert usd(result, "CloudWatch custom metrics") == pytest.approx(3 * 0.30 / MONTH)
+    assert usd(result, "CloudWatch alarms") == pytest.approx(6 * 0.10 / MONTH)
+    assert usd(result, "CloudWatch custom metrics") == pytest.approx(4 * 0.30 / MONTH)
     # logs: 13 h 10 min x 5 MB + 5 MB nightly + 5 MB Redshift = 75.83 MB a day, ingested at
     # $0.50 a GB and kept 30 days at $0.03 a GB-month
     log_gb = (13 + 10 / 60) * 5 / 1024 + 10 / 1024
@@ -89,7 +90,7 @@ def test_the_table_at_the_defaults_against_the_hand_worked_one(defaults):
     worked = (
         0.5 * (13 + 10 / 60) * 0.44 + 2 * 2 / 60 * 0.29 + 2 * 2 * 10 / 60 * 0.44
         + 55 / 60 * 4 * 0.375 + 24 * 0.015 + 0.06 * 0.014 + 33.6 * 0.005 + 81.0 * 0.0004
-        + 1 / MONTH + 0.5 * 0.03 + 2 * 0.40 / MONTH + 5 * 0.10 / MONTH + 3 * 0.30 / MONTH
+        + 1 / MONTH + 0.5 * 0.03 + 2 * 0.40 / MONTH + 6 * 0.10 / MONTH + 4 * 0.30 / MONTH
         + log_gb * 0.50 + log_gb * 30 * 0.03 / MONTH + 5 * 0.024 / MONTH + 1 * 0.024 / MONTH
         + 20 * 10 / 1024**2 * 5
     )  # fmt: skip
@@ -134,7 +135,7 @@ def test_a_batch_only_deployment_prices_no_stream(defaults):
     assert usd(batch_only, "Glue streaming job") == 0
     assert not [line for line in batch_only.lines if line.item.startswith("Kinesis")]
     # the stream's iterator-age alarm goes with it
-    assert usd(batch_only, "CloudWatch alarms") == pytest.approx(4 * 0.10 / MONTH)
+    assert usd(batch_only, "CloudWatch alarms") == pytest.approx(5 * 0.10 / MONTH)
     assert batch_only.redshift_rpu_hours_per_day == pytest.approx(5 / 60 * 4)
     assert batch_only.warehouse_lag_minutes is None
 

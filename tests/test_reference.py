@@ -82,8 +82,17 @@ def test_the_warehouse_refresh_applies_the_same_rule(warehouse_url):
 
 def test_reference_csv_extends_the_shipped_table(spark, tmp_path):
     good = tmp_path / "branch_regions.csv"
-    good.write_text("\ufefftown,region\nTobermory , Scotland\n,\nLondon,Elsewhere\n")
-    regions = reference.read_regions(spark, str(good))
+    # A closure row may leave its region empty: it names a branch, not a town.
+    good.write_text(
+        "\ufefftown,region,closed\nTobermory , Scotland,\n,,\nLondon,Elsewhere,\n"
+        "Leeds Kirkgate,,2026-12-25;Sun\n"
+    )
+    regions, closures = reference.read_reference(spark, str(good))
+    assert closures.closed("leeds kirkgate ", dt.date(2026, 12, 25))
+    assert closures.closed("Leeds Kirkgate", dt.date(2026, 11, 29))  # a Sunday
+    assert not closures.closed("Leeds Kirkgate", dt.date(2026, 11, 30))
+    assert not closures.closed("Tobermory", dt.date(2026, 12, 25))
+    assert reference.region_of("Leeds Kirkgate", regions) == "Yorkshire and The Humber"
     assert reference.region_of("Tobermory Pier", regions) == "Scotland"
     assert reference.region_of("London Soho", regions) == "Elsewhere"
     assert reference.region_of("Leeds", regions) == "Yorkshire and The Humber"
@@ -94,6 +103,33 @@ def test_reference_csv_extends_the_shipped_table(spark, tmp_path):
         reference.read_regions(spark, str(wrong))
     with pytest.raises(UsageError, match="cannot read it"):
         reference.read_regions(spark, str(tmp_path / "missing.csv"))
+
+
+@pytest.mark.parametrize(
+    ("closed", "open_days", "closed_days"),
+    [
+        ("always", [], ["2020-01-01", "2026-12-25"]),
+        ("2026-12-25", ["2026-12-24", "2026-12-26"], ["2026-12-25"]),
+        ("2026-12-24..2026-12-26", ["2026-12-23", "2026-12-27"], ["2026-12-24", "2026-12-26"]),
+        ("2027-01-10..", ["2027-01-09"], ["2027-01-10", "2030-06-01"]),  # closed for good
+        ("Sun; Sat", ["2026-11-30"], ["2026-11-28", "2026-11-29"]),
+        ("Monday;2026-12-25", ["2026-12-01"], ["2026-11-30", "2026-12-25"]),
+    ],
+)
+def test_the_reference_csv_says_when_a_branch_is_closed(closed, open_days, closed_days):
+    closures = reference.closures([("York Minster", closed), ("Leeds", "")])
+    for day in open_days:
+        assert not closures.closed("York Minster", dt.date.fromisoformat(day)), day
+    for day in closed_days:
+        assert closures.closed(" york minster", dt.date.fromisoformat(day)), day
+        assert not closures.closed("Leeds", dt.date.fromisoformat(day))
+        assert not closures.closed("York", dt.date.fromisoformat(day))  # whole names only
+
+
+@pytest.mark.parametrize("closed", ["25/12/2026", "2026-12-26..2026-12-24", "weekends"])
+def test_an_unreadable_closure_names_the_branch_and_the_forms(closed):
+    with pytest.raises(UsageError, match=r"'York Minster' has closed=.*expected always"):
+        reference.closures([("York Minster", closed)])
 
 
 def _old_id(spark, name, size=None, flavour=None):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import boto3
@@ -26,8 +26,10 @@ from cafe_etl.raw import RawFile
 
 log = logging.getLogger("cafe_etl.completeness")
 
-# Branches that sent a file on any of this many previous days are expected every day.
+# Branches that sent a file on any of this many previous days are expected every day,
+# unless the reference CSV says they are closed that day (reference.Closures.closed).
 MISSING_BRANCH_WINDOW_DAYS = 7
+Closed = Callable[[str, dt.date], bool]
 DEFAULT_LOOKBACK_DAYS = 7
 
 
@@ -69,6 +71,7 @@ def plan_run(
     ledger: dict[str, LoadedFile],
     target: dt.date | None,
     catch_up: bool,
+    closed: Closed | None = None,
 ) -> Plan:
     """What a run reads and reports.
 
@@ -122,15 +125,19 @@ def plan_run(
         late_files=sorted(late),
         resent_files=sorted(resent),
         refused_days=refused,
-        missing_branches=missing_branches(processed, listed, ledger),
+        missing_branches=missing_branches(processed, listed, ledger, closed),
     )
 
 
 def missing_branches(
-    days: list[dt.date], listed: list[RawFile], ledger: dict[str, LoadedFile]
+    days: list[dt.date],
+    listed: list[RawFile],
+    ledger: dict[str, LoadedFile],
+    closed: Closed | None = None,
 ) -> dict[str, list[str]]:
     """Per processed day, the branches that sent a file on any of the previous
-    MISSING_BRANCH_WINDOW_DAYS days (listed now or loaded before) but none that day."""
+    MISSING_BRANCH_WINDOW_DAYS days (listed now or loaded before) but none that day,
+    leaving out those `closed` says do not trade that day."""
     seen: dict[dt.date, set[str]] = {}
     for day, branch in [(f.day, f.branch) for f in listed] + [
         (e.day, e.branch) for e in ledger.values()
@@ -143,7 +150,8 @@ def missing_branches(
         before: set[str] = set()
         for back in range(1, MISSING_BRANCH_WINDOW_DAYS + 1):
             before |= seen.get(day - dt.timedelta(days=back), set())
-        result[day.isoformat()] = sorted(before - sent_on[day])
+        expected = {b for b in before if closed is None or not closed(b, day)}
+        result[day.isoformat()] = sorted(expected - sent_on[day])
     return result
 
 
@@ -186,12 +194,15 @@ METRICS = {
     # Branches the region table does not know (reference data, README): until the
     # reference CSV gains them they are region Unknown in every manager's trend.
     "BranchesWithoutRegion": lambda summary: len(summary.get("unknown_branches") or ()),
+    # 1 for each run that succeeded: the alarm on its absence (terraform/completeness.tf)
+    # pages when no nightly run has succeeded for a day and a bit.
+    "NightlySucceeded": lambda summary: 1 if summary.get("status") == "succeeded" else 0,
 }
 
 
 def metric_data(summary: dict, job_name: str) -> list[dict]:
-    """PutMetricData's MetricData for a run summary: late files, missing branch-days and
-    branches without a region."""
+    """PutMetricData's MetricData for a run summary: late files, missing branch-days,
+    branches without a region, and whether the run succeeded."""
     dimensions = [{"Name": "JobName", "Value": job_name}]
     return [
         {

@@ -60,7 +60,7 @@ def run_batch(runtime: Runtime, args: dict) -> dict:
         warehouse.ensure_schema()
         lake.check_writable(spark, lake_uri)
         listed, target, catch_up = list_candidates(spark, args)
-        regions = reference.read_regions(spark, args.get("reference_uri"))
+        regions, closures = reference.read_reference(spark, args.get("reference_uri"))
     summary: dict = {
         "run_id": new_run_id(started_at),
         "job_name": runtime.job_name,
@@ -79,7 +79,7 @@ def run_batch(runtime: Runtime, args: dict) -> dict:
         try:
             # Read under the run lock: no other run changes the ledger meanwhile.
             ledger = read_ledger(warehouse, completeness.ledger_window(listed, target))
-            plan = completeness.plan_run(listed, ledger, target, catch_up)
+            plan = completeness.plan_run(listed, ledger, target, catch_up, closures.closed)
             files = plan.files
             summary.update(plan_summary(plan))
             rows = completeness.ledger_rows(

@@ -10,14 +10,22 @@ upon Tyne` (chains name branches after a neighbourhood of a city). Case and surr
 spaces are ignored. The same rule is written three times, for the three places that apply
 it: `region_column` (Spark, the lake), `region_of` (Python) and the warehouse's refresh of
 `dim_branch.region` (warehouse/sql.py); tests/test_reference.py holds them equal.
+
+The operator's CSV may also say when a branch does not trade (optional column `closed`),
+so that a closed shop is not reported missing: a row naming the whole branch, its
+`closed` a `;`-separated list of `always` (closed for good), a day `2026-12-25`, a span
+`2026-12-24..2026-12-26`, an open-ended span `2027-01-10..` (closed from that day on), or
+a weekday `Sun` (closed every Sunday). Its region may be left empty.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 
 from pyspark.sql import Column, SparkSession
@@ -56,14 +64,80 @@ def extend(extra: Iterable[tuple[str | None, str | None]], base: Regions | None 
     return tuple(merged.values())
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CLOSED_COLUMN = "closed"
+
+
+@dataclass(frozen=True)
+class Closures:
+    """When branches do not trade, from the reference CSV's `closed` column."""
+
+    # lower-cased branch name -> (first day, last day or None for open-ended) spans
+    spans: dict[str, tuple[tuple[dt.date, dt.date | None], ...]] = field(default_factory=dict)
+    # lower-cased branch name -> weekdays (0 = Monday) it never trades
+    weekdays: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    def closed(self, branch: str, day: dt.date) -> bool:
+        """Whether `branch` is closed on `day` (a branch the CSV does not name never is)."""
+        name = branch.strip().lower()
+        if day.weekday() in self.weekdays.get(name, ()):
+            return True
+        spans = self.spans.get(name, ())
+        return any(first <= day and (last is None or day <= last) for first, last in spans)
+
+
+def _span(token: str) -> tuple[dt.date, dt.date | None]:
+    if token == "always":
+        return dt.date.min, None
+    first, sep, last = token.partition("..")
+    start = dt.date.fromisoformat(first)
+    if not sep:
+        return start, start
+    end = dt.date.fromisoformat(last) if last else None
+    if end is not None and end < start:
+        raise ValueError(token)
+    return start, end
+
+
+def closures(rows: Iterable[tuple[str | None, str | None]]) -> Closures:
+    """(branch, closed) rows -> Closures; a value it cannot read is a UsageError naming it."""
+    spans: dict[str, list[tuple[dt.date, dt.date | None]]] = {}
+    weekdays: dict[str, set[int]] = {}
+    for branch, closed in rows:
+        name = (branch or "").strip().lower()
+        for token in (t.strip().lower() for t in (closed or "").split(";")):
+            if not token or not name:
+                continue
+            if token[:3] in WEEKDAYS and token.isalpha():
+                weekdays.setdefault(name, set()).add(WEEKDAYS.index(token[:3]))
+                continue
+            try:
+                spans.setdefault(name, []).append(_span(token))
+            except ValueError:
+                raise UsageError(
+                    f"reference CSV: branch {branch.strip()!r} has closed={closed!r}; expected "
+                    "always, YYYY-MM-DD, YYYY-MM-DD..[YYYY-MM-DD] or a weekday such as Sun, "
+                    "separated by ;"
+                ) from None
+    return Closures(
+        {k: tuple(v) for k, v in spans.items()}, {k: frozenset(v) for k, v in weekdays.items()}
+    )
+
+
 def read_regions(spark: SparkSession, uri: str | None) -> Regions:
-    """The shipped table, extended by the operator's CSV at `uri` (none: shipped only).
+    """The shipped table, extended by the operator's CSV at `uri` (none: shipped only)."""
+    return read_reference(spark, uri)[0]
+
+
+def read_reference(spark: SparkSession, uri: str | None) -> tuple[Regions, Closures]:
+    """The region table (the shipped one, extended by the operator's CSV at `uri`) and the
+    branches' closures the CSV names (none: shipped table only, nothing closed).
 
     Read with Spark's CSV reader (S3 on Glue, a path locally); the table is a few hundred
     rows, so it is collected and travels with the query as a literal map.
     """
     if not uri:
-        return towns()
+        return towns(), Closures()
     try:
         frame = spark.read.csv(uri, header=True, encoding="UTF-8")
         columns = [c.strip().lstrip("\ufeff").lower() for c in frame.columns]
@@ -75,7 +149,10 @@ def read_regions(spark: SparkSession, uri: str | None) -> Regions:
             f"found {','.join(columns) or 'no columns'}"
         )
     frame = frame.toDF(*columns)
-    return extend((r["town"], r["region"]) for r in frame.select(*COLUMNS).collect())
+    wanted = [*COLUMNS, CLOSED_COLUMN] if CLOSED_COLUMN in columns else list(COLUMNS)
+    rows = frame.select(*wanted).collect()
+    closed = closures((r["town"], r[CLOSED_COLUMN]) for r in rows if CLOSED_COLUMN in wanted)
+    return extend((r["town"], r["region"]) for r in rows), closed
 
 
 def _lookup(regions: Regions) -> dict[str, str]:

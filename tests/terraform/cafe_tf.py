@@ -247,8 +247,8 @@ def check_references(cfg: Config) -> list[str]:
     problems = []
     for path in sorted(cfg.tf_dir.glob("*.tf")):
         text = re.sub(r"(?m)^\s*#.*$", "", path.read_text(encoding="utf-8"))
-        # moved blocks name addresses of earlier versions on purpose.
-        text = re.sub(r"(?ms)^moved \{.*?^\}", "", text)
+        # moved and removed blocks name addresses of earlier versions on purpose.
+        text = re.sub(r"(?ms)^(moved|removed) \{.*?^\}", "", text)
         for kind, name in sorted(set(_REFERENCE.findall(text))):
             if name not in declared.get(kind, set()):
                 problems.append(f"{path.name}: {kind}.{name} is referenced but not declared")

@@ -251,7 +251,8 @@ def cost_lines(values: Mapping[str, Any], alarms: int) -> list[Line]:
     secrets = ALWAYS_SECRETS + int(bool(values.get("enable_quicksight")))
     add("Secrets Manager", f"{secrets} secrets", secrets * SECRET_MONTH.usd * month)
     add("CloudWatch alarms", f"{alarms} alarms", alarms * CLOUDWATCH_ALARM_MONTH.usd * month)
-    metrics = 3  # completeness.tf: LateFiles, MissingBranchDays, BranchesWithoutRegion
+    # completeness.tf: LateFiles, MissingBranchDays, BranchesWithoutRegion, NightlySucceeded
+    metrics = 4
     add(
         "CloudWatch custom metrics",
         f"{metrics} metrics",

@@ -20,7 +20,9 @@ class Warehouse(Protocol):
     """
 
     def ensure_schema(self) -> None:
-        """Create the tables and views the loads need, if absent (idempotent)."""
+        """Make sure the tables and views the loads need exist: PostgreSQL creates any
+        that are absent (idempotent); on Redshift the bootstrap owns them and the loader
+        only checks, naming what is missing."""
 
     def run_lock(self, job_name: str) -> AbstractContextManager[None]:
         """Held for a whole batch run; a second run started meanwhile refuses

@@ -31,8 +31,13 @@ import boto3
 
 from cafe_etl.errors import RedshiftLoadError, UsageError
 from cafe_etl.schema import LAKE_BASKET_ITEMS, LAKE_TRANSACTIONS
-from cafe_etl.warehouse import redshift_s3, sql
-from cafe_etl.warehouse.model import ETL_RUN, FACT_TRANSACTION, STG_BASKET_ITEM_COLUMNS
+from cafe_etl.warehouse import bootstrap, redshift_s3, sql
+from cafe_etl.warehouse.model import (
+    ETL_RUN,
+    FACT_TRANSACTION,
+    SCHEMA,
+    STG_BASKET_ITEM_COLUMNS,
+)
 
 log = logging.getLogger("cafe_etl.warehouse.redshift")
 
@@ -169,7 +174,22 @@ class RedshiftWarehouse:
         return nullcontext()
 
     def ensure_schema(self) -> None:
-        self._batch(sql.schema_ddl(self.dialect))
+        """Check that the bootstrap made every table and view; create nothing.
+
+        The job's database user has no CREATE on the database or the schema (the bootstrap
+        owns them; see bootstrap.BOOTSTRAP_PROCEDURE), so a missing object is named here, with
+        the step that makes it, instead of failing later inside a load.
+        """
+        _, rows = self.query(bootstrap.warehouse_objects_query())
+        present = {row[0] for row in rows}
+        missing = [name for name in bootstrap.warehouse_objects() if name not in present]
+        if missing:
+            raise RedshiftLoadError(
+                f"the Redshift warehouse is not bootstrapped: missing "
+                f"{', '.join(f'{SCHEMA}.{name}' for name in missing)}. The Terraform "
+                f"bootstrap creates them as the namespace admin ({bootstrap.BOOTSTRAP_STEP}): "
+                "run `terraform apply`; the job's database user may not create them."
+            )
 
     def start_run(self, run_id: str, job_name: str, started_at: dt.datetime) -> None:
         self._execute(
