@@ -135,6 +135,10 @@
   }
 
   function drawHeadline(fig, what) {
+    if (!F.headline.days.length) {
+      document.getElementById("headline").innerHTML = `<p class="note">No sales in the warehouse yet.</p>`;
+      return;
+    }
     const [now, week, year] = fig.headline, [d0, d1, d2] = F.headline.days;
     const span = (d) => (d[0] === d[1] ? day(d[0]) : `${day(d[0])} – ${day(d[1])}`);
     const measures = [
@@ -181,8 +185,9 @@
       ...peers.map((p) => M(round(p.avg.revenue[i])))]);
     fill("daily", `${esc(what)}: revenue, transactions and average basket per day` +
       (peers.length ? `, against the average branch of ${branch ? "its region and of " : ""}the chain` : "") +
-      `. A red dot marks a day with no figures (see data completeness). An average over fewer ` +
-      `than three branches is left out of a file that does not show them all: it would give their figures away.`,
+      `. A red dot marks a day with no figures (see data completeness).` +
+      (F.scope.branch || F.scope.region ? ` An average over fewer than three branches is left out ` +
+        `of this file, as it would give their figures away.` : ""),
       chart, table("daily", cols, rows), what);
   }
 
