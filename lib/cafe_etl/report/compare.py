@@ -68,3 +68,46 @@ def headline(rows, ranges: list[list[dt.date]]) -> dict[str, list[list[int] | No
                 got = out[name][k] or [0, 0]
                 out[name][k] = [got[0] + transactions, got[1] + revenue]
     return dict(out)
+
+
+def comparisons(
+    branches, region_of, regions, daily, weekly, days, n_weeks, full_week, recent_days
+) -> dict:
+    """The average branch of each region in the file and of the chain, per day and week and
+    over the last `recent_days`; and each branch's rank in its region, written into
+    `branches` (the scope's). daily: (day, branch, region, transactions, pence); weekly:
+    (branch, week index, pence, growth %), both for every branch."""
+    shown = set(branches)
+    day_at = {d: i for i, d in enumerate(days)}
+    recent_start = len(days) - min(recent_days, len(days))
+    recent: dict[str, int] = dict.fromkeys(region_of, 0)
+    for day, name, _, _, revenue in daily:
+        if day_at[day] >= recent_start:
+            recent[name] += revenue
+    growth = {name: None for name in region_of}
+    growth.update({name: g for name, i, _, g in weekly if i == full_week and name in growth})
+
+    def block(members: set[str]) -> dict:
+        def avg(rows, size, digits):
+            values = average(rows, size, members, shown)
+            return [None if v is None else round(v, digits or None) for v in values]
+
+        mean = average(((n, 0, recent[n]) for n in members), 1, members, shown)[0]
+        return {
+            "branches": len(members),
+            "revenue": avg(((n, day_at[d], r) for d, n, _, _, r in daily), len(days), 0),
+            "transactions": avg(((n, day_at[d], t) for d, n, _, t, _ in daily), len(days), 2),
+            "weekly": avg(((n, i, r) for n, i, r, _ in weekly), n_weeks, 0),
+            "recent": None if mean is None else round(mean),
+        }
+
+    for name, b in branches.items():
+        peers = {n for n, r in region_of.items() if r == region_of[name]}
+        b["rank"] = {
+            "revenue": rank({n: recent[n] for n in peers}, name),
+            "growth": rank({n: growth[n] for n in peers}, name),
+        }
+    return {
+        "chain": block(set(region_of)),
+        "regions": [block({n for n, r in region_of.items() if r == reg}) for reg in regions],
+    }

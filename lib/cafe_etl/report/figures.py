@@ -156,8 +156,8 @@ def collect(
             branches[name]["growth"][i] = growth
 
     full_week = _full_week(days, weeks_)
-    averages = _comparisons(
-        branches, region_of, regions, daily, weekly, days, len(weeks_), full_week
+    averages = compare.comparisons(
+        branches, region_of, regions, daily, weekly, days, len(weeks_), full_week, WINDOW_DAYS
     )
     ranges = compare.headline_days(last)
     heads = compare.headline(
@@ -203,45 +203,6 @@ def _full_week(days: list[dt.date], weeks: list[dt.date]) -> int:
         if weeks[w] >= days[0] and weeks[w] + dt.timedelta(6) <= days[-1]:
             return w
     return len(weeks) - 1
-
-
-def _comparisons(branches, region_of, regions, daily, weekly, days, n_weeks, full_week) -> dict:
-    """The average branch of each region in the file and of the chain, per day and week and
-    over the last 4 weeks; and each branch's rank in its region (compare.py)."""
-    shown = set(branches)
-    day_at = {d: i for i, d in enumerate(days)}
-    recent_start = len(days) - min(WINDOW_DAYS, len(days))
-    recent: dict[str, int] = dict.fromkeys(region_of, 0)
-    for day, name, _, _, revenue in daily:
-        if day_at[day] >= recent_start:
-            recent[name] += revenue
-    growth = {name: None for name in region_of}
-    growth.update({name: g for name, i, _, g in weekly if i == full_week and name in growth})
-
-    def block(members: set[str]) -> dict:
-        def avg(rows, size, digits):
-            values = compare.average(rows, size, members, shown)
-            return [None if v is None else round(v, digits or None) for v in values]
-
-        mean = compare.average(((n, 0, recent[n]) for n in members), 1, members, shown)[0]
-        return {
-            "branches": len(members),
-            "revenue": avg(((n, day_at[d], r) for d, n, _, _, r in daily), len(days), 0),
-            "transactions": avg(((n, day_at[d], t) for d, n, _, t, _ in daily), len(days), 2),
-            "weekly": avg(((n, i, r) for n, i, r, _ in weekly), n_weeks, 0),
-            "recent": None if mean is None else round(mean),
-        }
-
-    for name, b in branches.items():
-        peers = {n for n, r in region_of.items() if r == region_of[name]}
-        b["rank"] = {
-            "revenue": compare.rank({n: recent[n] for n in peers}, name),
-            "growth": compare.rank({n: growth[n] for n in peers}, name),
-        }
-    return {
-        "chain": block(set(region_of)),
-        "regions": [block({n for n, r in region_of.items() if r == reg}) for reg in regions],
-    }
 
 
 def _hours(query, branches: dict, days: list[dt.date], where: str) -> list[int]:
