@@ -115,7 +115,8 @@ function cafeCharts(F) {
     return svg(h, s);
   }
   function hbars(rows, fmt, highlight, scale) {
-    // rows: [label, value, note]; scale: the value a full bar stands for (to compare lists).
+    // rows: [label, value, note]; highlight(label): a colour for that bar, or nothing;
+    // scale: the value a full bar stands for (to compare lists).
     // Narrow: the label on its own line above its bar, so neither is squeezed.
     const stack = narrow(), rh = stack ? 38 : 22, lh = stack ? 15 : 0;
     const L = stack ? 0 : Math.min(260, Math.round(W * 0.3)), R = stack ? 130 : 170;
@@ -124,7 +125,7 @@ function cafeCharts(F) {
     let s = "";
     rows.forEach(([lab, v, note], i) => {
       const y = 4 + i * rh, len = (Math.abs(v || 0) * pw) / max;
-      const colour = highlight && highlight(lab) ? C.region : v < 0 ? C.neg : C.pos;
+      const colour = (highlight && highlight(lab)) || (v < 0 ? C.neg : C.pos);
       s += (stack ? `<text x="0" y="${y + 13}" class="lab">${esc(lab)}</text>`
         : `<text x="${L - 6}" y="${y + 15}" class="ylab">${esc(lab)}</text>`) +
         `<rect x="${L}" y="${y + lh + 3}" width="${len}" height="${rh - lh - 6}" fill="${colour}"/>` +

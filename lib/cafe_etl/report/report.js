@@ -117,11 +117,13 @@
         ? `The whole chain · ${plural(B.length, "branch", "branches")}`
         : `${F.regions[region]} · ${plural(list.length, "branch", "branches")}`;
     document.body.dataset.page = branch ? "branch" : region == null ? "chain" : "region";
-    // What the selection is compared with: its region's average branch, the chain's.
+    // What the selection is compared with: its region's average branch, the chain's (an
+    // average this file must leave out on every day is not offered at all).
+    const shows = (avg) => avg && avg.revenue.some((v) => v != null);
     const peers = [];
-    if (branch && A.regions[branch.region]) peers.push({ name: F.regions[branch.region] + ", per branch",
+    if (branch && shows(A.regions[branch.region])) peers.push({ name: F.regions[branch.region] + ", per branch",
       colour: C.region, dash: "6 4", avg: A.regions[branch.region] });
-    if ((branch || region != null) && A.chain) peers.push({ name: "Chain, per branch", colour: C.chain,
+    if ((branch || region != null) && shows(A.chain)) peers.push({ name: "Chain, per branch", colour: C.chain,
       dash: "2 3", avg: A.chain });
     const fig = figures(list);
     drawHeadline(fig, what);
@@ -159,7 +161,9 @@
       `<h3>${label}</h3><p class="now">${now == null ? "–" : fmt(round(v(now)))}</p>` +
       against("vs-week", "last week", week, v, fmt) + against("vs-year", "last year", year, v, fmt) + "</div>");
     const sameDays = d0[0] === d0[1] ? "the same weekday" : "the same days";
-    document.getElementById("headline").innerHTML = `<p class="note">${esc(what)}, this week so far ` +
+    const whole = new Date(d0[1] + "T00:00:00Z").getUTCDay() === 0;
+    document.getElementById("headline").innerHTML = `<p class="note">${esc(what)}, this week` +
+      `${whole ? "" : " so far"} ` +
       `(${span(d0)}), against ${sameDays} of last week (${span(d1)})` + (year ? ` and of the same week last ` +
       `year (${span(d2)})` : "") + `.</p><div class="tiles">${tiles.join("")}</div>`;
   }
@@ -253,7 +257,8 @@
         (g ? ` and ${g[0]} of ${g[1]} by growth` : "") + ` in ${esc(F.regions[branch.region])}.</strong> ` +
         `The branches of ${esc(F.regions[branch.region])} ${note} Below, its revenue over the 4 weeks ` +
         `against the average branch.`,
-        hbars(rows.filter((r) => r[1] != null), money, (lab) => lab === branch.name),
+        hbars(rows.filter((r) => r[1] != null), money,
+          (lab) => (lab === branch.name ? C.sel : (peers.find((p) => p.name === lab) || {}).colour)),
         table("ranking", ["", "Revenue, last 4 weeks", "Rank in region by revenue", "Rank in region by growth"],
           rows.map((r, i) => [r[0], M(r[1]), i ? "" : `${a} of ${n}`, i || !g ? "" : `${g[0]} of ${g[1]}`])), what);
       return;
