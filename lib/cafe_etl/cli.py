@@ -104,13 +104,6 @@ def _trends(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(args: argparse.Namespace) -> int:
-    from cafe_etl.report import write_report
-
-    print(f"report written to {write_report(args.warehouse_url, args.out)}")
-    return 0
-
-
 def _bench(args: argparse.Namespace) -> int:
     from cafe_etl.devtools import bench
 
@@ -191,10 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_arguments(bench_parser)
     bench_parser.set_defaults(func=_bench)
 
-    report = sub.add_parser("report", help="write the trends report as one HTML file")
-    report.add_argument("--warehouse_url", required=True)
-    report.add_argument("--out", required=True)
-    report.set_defaults(func=_report)
+    report_parser = sub.add_parser("report", help="write the trends report as one HTML file")
+    from cafe_etl import report
+
+    report.add_arguments(report_parser)
+    report_parser.set_defaults(func=report.run)
 
     trends = sub.add_parser("trends", help="print top branches and revenue by region")
     trends.add_argument("--warehouse_url", required=True)

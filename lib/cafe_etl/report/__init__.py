@@ -1,8 +1,14 @@
-"""`cafe-etl report --warehouse_url URL --out FILE.html`: the report a manager opens first.
+"""`cafe-etl report --warehouse-url URL --out FILE.html [--branch NAME | --region NAME]`:
+the report a manager opens first, and can send on.
 
-One self-contained HTML file (opens offline, no server): a region and a branch selector
-over every branch's figures, embedded once as compact JSON (`figures.collect`), drawn by a
-small inline script (`charts.js`, `report.js`) as SVG. Each chart has its figures in a table.
+One self-contained HTML file (opens offline, no server) over the last `--weeks` weeks:
+headline tiles, then sales per day and week, ranks, busy hours, products, payments and
+completeness, each chart with its figures in a table and as a CSV download. A branch's
+file holds that branch's figures and the averages it is compared with, and no other
+branch's; a region's file its branches'; the chain's file every branch's, with a region
+and a branch selector (`report.html#branch=Leeds` opens on Leeds). The figures are
+embedded once as compact JSON (`figures.collect`) and drawn by a small inline script
+(`charts.js`, `report.js`) as SVG at the width of the screen.
 
 Reads the warehouse's views only (through warehouse.Warehouse.query); may import
 warehouse and schema, and nothing of the jobs.
@@ -10,13 +16,15 @@ warehouse and schema, and nothing of the jobs.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import html
 import json
 from importlib import resources
 from pathlib import Path
 
-from cafe_etl.report.figures import collect
+from cafe_etl.errors import UsageError
+from cafe_etl.report.figures import WEEKS, collect
 from cafe_etl.warehouse import open_warehouse
 
 
@@ -28,7 +36,13 @@ def _day(iso: str) -> str:
     return dt.date.fromisoformat(iso).strftime("%a %d %b %Y")
 
 
-def render(figures: dict, title: str = "Cafe Connect — branch report") -> str:
+def title_of(figures: dict) -> str:
+    scope = figures.get("scope") or {}
+    return "Cafe Connect — " + (scope.get("branch") or scope.get("region") or "the chain")
+
+
+def render(figures: dict, title: str | None = None) -> str:
+    title = title or title_of(figures)
     data = json.dumps(figures, separators=(",", ":"), ensure_ascii=False)
     # The JSON sits in a <script> element: "</" must not close it early.
     data = data.replace("</", "<\\/")
@@ -48,13 +62,70 @@ def render(figures: dict, title: str = "Cafe Connect — branch report") -> str:
     return page
 
 
-def write_report(warehouse_url: str, out: str | Path) -> Path:
+def write_report(
+    warehouse_url: str,
+    out: str | Path,
+    *,
+    branch: str | None = None,
+    region: str | None = None,
+    weeks: int = WEEKS,
+) -> Path:
     warehouse = open_warehouse(warehouse_url)
 
     def query(statement: str) -> list[tuple]:
         return warehouse.query(statement)[1]
 
+    figures = collect(query, branch=branch, region=region, weeks=weeks)
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(collect(query)), encoding="utf-8")
+    path.write_text(render(figures), encoding="utf-8")
     return path.resolve()
+
+
+def _weeks(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of weeks (1 or more)")
+    return int(text)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `report` subcommand's options (cli.py registers the subcommand)."""
+    parser.add_argument(
+        "--warehouse-url",
+        dest="warehouse_url",
+        metavar="URL",
+        help="the warehouse to read (required): postgresql://... on a laptop, "
+        "redshift://WORKGROUP/DATABASE on AWS",
+    )
+    # The old spelling, still accepted, not shown in --help.
+    parser.add_argument("--warehouse_url", dest="warehouse_url", help=argparse.SUPPRESS)
+    parser.add_argument("--out", required=True, metavar="FILE", help="the HTML file to write")
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument(
+        "--branch",
+        metavar="NAME",
+        help="a file for this branch only: its figures and its region's and the chain's "
+        "averages, no other branch's",
+    )
+    scope.add_argument(
+        "--region",
+        metavar="NAME",
+        help="a file for this region only: its branches' figures and the chain's averages",
+    )
+    parser.add_argument(
+        "--weeks",
+        type=_weeks,
+        default=WEEKS,
+        metavar="N",
+        help=f"weeks covered, up to the last day with sales (default {WEEKS})",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.warehouse_url:
+        raise UsageError("report needs --warehouse-url")
+    path = write_report(
+        args.warehouse_url, args.out, branch=args.branch, region=args.region, weeks=args.weeks
+    )
+    print(f"report written to {path}")
+    return 0
