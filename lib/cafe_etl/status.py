@@ -29,7 +29,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--days",
         type=_positive,
         default=7,
-        help="coverage of this many days, up to the latest day loaded (default: 7)",
+        help="coverage of this many days, up to --until (default: 7)",
+    )
+    parser.add_argument(
+        "--until",
+        type=_day_arg,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the coverage's last day (default: the latest day loaded)",
     )
     parser.add_argument(
         "--runs", type=_positive, default=10, help="how many of the last runs (default: 10)"
@@ -38,19 +45,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = collect(open_warehouse(args.warehouse_url), args.days, args.runs)
+    report = collect(open_warehouse(args.warehouse_url), args.days, args.runs, args.until)
     print(json.dumps(report, indent=2) if args.json else render(report))
     return 0
 
 
-def collect(warehouse: Warehouse, days: int = 7, runs: int = 10) -> dict:
+def collect(
+    warehouse: Warehouse, days: int = 7, runs: int = 10, until: dt.date | None = None
+) -> dict:
     last = _runs(warehouse, runs)
     quarantine: Counter[str] = Counter()
     for entry in last:
         quarantine.update(entry["quarantined_by_reason"])
     return {
         "runs": last,
-        "coverage": _coverage(warehouse, days, last),
+        "coverage": _coverage(warehouse, days, last, until),
         "quarantine_by_reason": dict(quarantine.most_common()),
     }
 
@@ -89,11 +98,13 @@ def _runs(warehouse: Warehouse, limit: int) -> list[dict]:
     return result
 
 
-def _coverage(warehouse: Warehouse, days: int, runs: list[dict]) -> dict:
-    _, ((latest,),) = warehouse.query(f"SELECT MAX(sale_date) FROM {COVERAGE_VIEW}")
-    if latest is None:
-        return {"first_day": None, "last_day": None, "days": []}
-    last_day = _date(latest)
+def _coverage(warehouse: Warehouse, days: int, runs: list[dict], until: dt.date | None) -> dict:
+    if until is None:
+        _, ((latest,),) = warehouse.query(f"SELECT MAX(sale_date) FROM {COVERAGE_VIEW}")
+        if latest is None:
+            return {"first_day": None, "last_day": None, "days": []}
+        until = _date(latest)
+    last_day = until
     first_day = last_day - dt.timedelta(days=days - 1)
     _, rows = warehouse.query(
         f"SELECT sale_date, branch_name, files, transactions, late_files FROM {COVERAGE_VIEW} "
@@ -220,6 +231,13 @@ def _time(value) -> dt.datetime | None:
 
 def _date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _day_arg(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from None
 
 
 def _positive(text: str) -> int:
