@@ -121,3 +121,35 @@ def test_exit_statuses_are_written_once_and_shown_by_the_cli_and_the_jobs(capsys
         cli.main(["--help"])
     assert job_args.EXIT_STATUS in capsys.readouterr().out
     assert job_args.EXIT_STATUS in job_args.NIGHTLY.help_text("x")
+
+
+def test_generate_to_s3_writes_the_same_files_as_to_a_folder(tmp_path, monkeypatch, capsys):
+    """`generate --out s3://…` puts the sample in the bucket in the raw layout, byte for
+    byte what `--out FOLDER` writes (moto's in-process S3)."""
+    import boto3
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-2")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    sample = ["--branches", "3", "--days", "2", "--start", "2026-11-01", "--seed", "5"]
+    assert cli.main(["generate", "--out", str(tmp_path / "raw"), *sample]) == 0
+    local = {
+        str(p.relative_to(tmp_path / "raw")): p.read_bytes()
+        for p in (tmp_path / "raw").rglob("*")
+        if p.is_file()
+    }
+    with mock_aws():
+        s3 = boto3.client("s3")
+        s3.create_bucket(
+            Bucket="cafe-raw", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
+        )
+        assert cli.main(["generate", "--out", "s3://cafe-raw/raw/", *sample]) == 0
+        listed = s3.list_objects_v2(Bucket="cafe-raw")["Contents"]
+        uploaded = {
+            o["Key"]: s3.get_object(Bucket="cafe-raw", Key=o["Key"])["Body"].read() for o in listed
+        }
+    assert len(local) == 6
+    assert all(re.fullmatch(r"2026/11/0[12]/[^/]+_\d\d-11-2026_[\d-]+\.csv", k) for k in local)
+    assert uploaded == {f"raw/{k}": v for k, v in local.items()}
+    assert "uploaded 6 files to s3://cafe-raw/raw/" in capsys.readouterr().err

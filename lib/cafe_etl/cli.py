@@ -16,6 +16,7 @@ import importlib.metadata
 import importlib.util
 import json
 import sys
+import tempfile
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -118,7 +119,16 @@ def _stream_demo(args: argparse.Namespace) -> int:
 def _generate(args: argparse.Namespace) -> int:
     from cafe_etl.devtools import generate
 
-    generate.run(args)
+    if not args.out.startswith("s3://"):
+        generate.run(args)
+        return 0
+    from cafe_etl.io import put_folder
+
+    # The generator writes files; the io seam puts them in the bucket under the same keys.
+    with tempfile.TemporaryDirectory(prefix="cafe-generate-") as folder:
+        generate.run(argparse.Namespace(**{**vars(args), "out": folder}))
+        keys = put_folder(folder, args.out)
+    print(f"uploaded {len(keys)} files to {args.out}", file=sys.stderr)
     return 0
 
 
