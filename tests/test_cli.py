@@ -55,7 +55,7 @@ def test_the_jobs_help_lists_each_of_their_arguments_with_its_help(command, caps
     assert cli.main([command, "-h"]) == 0
     out = " ".join(capsys.readouterr().out.split())  # argparse wraps long lines
     for name, arg in JOBS[command].args.items():
-        assert f"--{name}" in out
+        assert f"--{name}" in out and arg.help.strip(), name
         assert " ".join(arg.help.split()) in out, name
     assert "exit status:" in out
 

@@ -19,9 +19,11 @@ import psycopg
 import pytest
 from cafe_etl import cli, status
 from cafe_etl.errors import UsageError
+from cafe_etl.pipeline import LEDGER_EXISTS
 from cafe_etl.raw import day_prefixes, process_days
 from conftest import TEST_SALT, write_raw
 from helpers import warehouse_dump
+from test_redshift import parses_as_redshift
 
 RANGE = "2021-03-01..2021-03-02"
 LATE = "2021/03/01/Hull_01-03-2021_18-00-00.csv"
@@ -114,13 +116,18 @@ def test_a_range_dry_run_writes_nothing_the_run_does_what_it_listed_and_status_s
     # Redshift's Data API gives dates, times and decimals as text: the same status.
     warehouse = status.open_warehouse(url)
 
+    sent = [LEDGER_EXISTS]
+
     class DataApiLike:
         def query(self, statement):
+            sent.append(statement)
             columns, rows = warehouse.query(statement)
             return columns, [tuple(_as_text(v) for v in row) for row in rows]
 
     until = dt.date(2021, 3, 2)
     assert status.collect(DataApiLike(), until=until) == status.collect(warehouse, until=until)
+    status.collect(DataApiLike())  # and up to the latest day loaded
+    assert len(sent) == 1 + 2 + 3 and all(parses_as_redshift(s) for s in sent), sent
 
     assert cli.main(["status", "--warehouse_url", url, "--until", "2021-03-02", "--days", "2"]) == 0
     text = capsys.readouterr().out

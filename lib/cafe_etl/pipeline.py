@@ -195,11 +195,16 @@ def read_existing_ledger(args: dict, window: tuple[dt.date, dt.date]) -> dict:
     if parsed.scheme == "embedded" and not os.path.isdir(parsed.netloc + parsed.path):
         return {}
     warehouse = open_warehouse(url, args.get("redshift_copy_role_arn"), args.get("aws_region"))
-    _, found = warehouse.query(
-        "SELECT table_name FROM information_schema.tables "
-        f"WHERE table_schema = '{SCHEMA}' AND table_name = '{ETL_FILE.name}'"
-    )
+    _, found = warehouse.query(LEDGER_EXISTS)
     return read_ledger(warehouse, window) if found else {}
+
+
+# Redshift users may query the information schema, best with equality filters on schema
+# and table ("Querying system tables", Amazon Redshift Management Guide); PostgreSQL too.
+LEDGER_EXISTS = (
+    "SELECT table_name FROM information_schema.tables "
+    f"WHERE table_schema = '{SCHEMA}' AND table_name = '{ETL_FILE.name}'"
+)
 
 
 def parse_today(value: str | None) -> dt.date | None:
