@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import json
 import re
 import subprocess
 import sys
+from decimal import Decimal
 
 import pytest
 from cafe_etl import cli, job_args
@@ -153,3 +155,32 @@ def test_generate_to_s3_writes_the_same_files_as_to_a_folder(tmp_path, monkeypat
     assert all(re.fullmatch(r"2026/11/0[12]/[^/]+_\d\d-11-2026_[\d-]+\.csv", k) for k in local)
     assert uploaded == {f"raw/{k}": v for k, v in local.items()}
     assert "uploaded 6 files to s3://cafe-raw/raw/" in capsys.readouterr().err
+
+
+def test_query_and_trends_print_json_with_the_same_figures_as_their_tables(corpus_run, capsys):
+    _, _, url, summary = corpus_run  # read only
+    sql = (
+        "SELECT b.branch_name, f.sale_date, sum(f.total_amount) AS revenue, count(*) AS n "
+        "FROM cafe.fact_transaction f JOIN cafe.dim_branch b USING (branch_id) "
+        "GROUP BY 1, 2 ORDER BY 1, 2"
+    )
+    assert cli.main(["query", "--warehouse-url", url, sql]) == 0
+    header, *rows = [line.split(",") for line in capsys.readouterr().out.splitlines()]
+    assert cli.main(["query", "--warehouse-url", url, "--json", sql]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert header == ["branch_name", "sale_date", "revenue", "n"]
+    assert [
+        [r["branch_name"], r["sale_date"], Decimal(str(r["revenue"])), r["n"]] for r in shown
+    ] == [[branch, day, Decimal(revenue), int(n)] for branch, day, revenue, n in rows]
+    assert all(isinstance(r["revenue"], float | int) and isinstance(r["n"], int) for r in shown)
+    assert sum(r["n"] for r in shown) == summary["transactions"]
+
+    assert cli.main(["trends", "--warehouse_url", url, "--json"]) == 0
+    trends = json.loads(capsys.readouterr().out)
+    assert list(trends) == list(cli.TRENDS)
+    regions = trends["Revenue by region"]
+    assert sum(r["transactions"] for r in regions) == summary["transactions"]
+    assert f"{sum(r['revenue'] for r in regions):.2f}" == summary["revenue"]
+    assert cli.main(["trends", "--warehouse-url", url]) == 0
+    text = capsys.readouterr().out
+    assert all(r["region"] in text for r in regions) and "Revenue by region" in text

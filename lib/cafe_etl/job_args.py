@@ -21,7 +21,8 @@ from dataclasses import dataclass
 EXIT_STATUS = """exit status:
   0    success (a job's last stdout line is its run summary as JSON)
   1    the run failed (its error is logged on stderr); scan-pii: personal data found
-  2    a usage error: a bad or missing argument, path or URL (one line on stderr)
+  2    a usage error: a bad or missing argument, path or URL, or a library this
+       install lacks (one line on stderr)
   130  interrupted (Ctrl-C)"""
 
 HELP_FLAGS = frozenset({"-h", "--help"})
