@@ -80,7 +80,7 @@ def _runs(warehouse: Warehouse, limit: int) -> list[dict]:
                 "job_name": job_name,
                 "status": status,
                 "source": summary.get("source"),
-                "started_at": started_at.isoformat(sep=" "),
+                "started_at": started_at.isoformat(sep=" ", timespec="seconds"),
                 "seconds": round(seconds, 1) if seconds is not None else None,
                 "days_processed": summary.get("days_processed", summary.get("sale_dates", [])),
                 "files_read": summary.get("files_read"),
