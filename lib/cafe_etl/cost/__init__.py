@@ -118,7 +118,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=USD_TO_GBP,
         help=f"GBP per USD (default {USD_TO_GBP}, an assumed rate)",
     )
-    parser.add_argument("--terraform-dir", type=Path, default=TERRAFORM_DIR, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--terraform-dir",
+        type=Path,
+        default=TERRAFORM_DIR,
+        metavar="DIR",
+        help="the Terraform folder whose variables.tf gives the defaults "
+        "(default: the repository's terraform/)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

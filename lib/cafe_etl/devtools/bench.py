@@ -48,10 +48,12 @@ def references_arg(text: str) -> tuple[str, ...]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--transactions", type=int, default=1_000_000)
-    parser.add_argument("--branches", type=int, default=BRANCHES)
+    parser.add_argument(
+        "--transactions", type=int, default=1_000_000, help="transactions to generate"
+    )
+    parser.add_argument("--branches", type=int, default=BRANCHES, help="branches to generate")
     parser.add_argument("--days", type=int, default=DAYS, help="150 branches x 1 day is a night")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="the generator's random seed")
     parser.add_argument("--work", default=".local/bench", help="datasets and lakes go here")
     parser.add_argument(
         "--compare",
@@ -70,6 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="e.g. 1,2: also run the job and the plain-Spark reference on local[N] each",
     )
     parser.add_argument(
+        "--one-file-gb",
         "--one_file_gb",
         type=float,
         default=None,

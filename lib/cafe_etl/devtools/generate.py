@@ -50,11 +50,18 @@ from cafe_etl.schema import EARLY_2021, HEADER_ALIASES, LAYOUTS, RAW_FIELDS, ROW
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", required=True, help="raw folder to write (S3 key layout)")
-    parser.add_argument("--branches", type=int, default=120)
-    parser.add_argument("--days", type=int, default=3)
-    parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2026, 11, 2))
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--out", required=True, help="raw folder or s3://bucket/prefix/ to write (S3 key layout)"
+    )
+    parser.add_argument("--branches", type=int, default=120, help="branches (default: 120)")
+    parser.add_argument("--days", type=int, default=3, help="days from --start (default: 3)")
+    parser.add_argument(
+        "--start",
+        type=dt.date.fromisoformat,
+        default=dt.date(2026, 11, 2),
+        help="the first day, YYYY-MM-DD (default: 2026-11-02)",
+    )
+    parser.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
     parser.add_argument(
         "--transactions-per-branch-day",
         type=int,

@@ -153,12 +153,18 @@ def kinesis_client(endpoint_url: str | None):
 
 
 def add_replay_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--raw", required=True)
-    parser.add_argument("--stream", required=True)
-    parser.add_argument("--endpoint_url")
-    parser.add_argument("--rate", type=float, default=1000)
-    parser.add_argument("--create-stream", action="store_true")
-    parser.add_argument("--shards", type=int, default=2)
+    parser.add_argument("--raw", required=True, help="raw folder whose rows are sent")
+    parser.add_argument("--stream", required=True, help="the Kinesis stream's name")
+    parser.add_argument(
+        "--endpoint-url", "--endpoint_url", help="a local Kinesis (moto) instead of AWS's"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=1000, help="records per second (default: 1000)"
+    )
+    parser.add_argument("--create-stream", action="store_true", help="create the stream first")
+    parser.add_argument(
+        "--shards", type=int, default=2, help="shards of a created stream (default: 2)"
+    )
 
 
 def run_replay(args: argparse.Namespace) -> dict:

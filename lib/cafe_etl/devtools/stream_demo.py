@@ -26,14 +26,21 @@ from cafe_etl.schema import LAKE_TRANSACTIONS
 
 
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--raw", default=".local/stream-raw")
-    parser.add_argument("--branches", type=int, default=40)
-    parser.add_argument("--per-branch", type=int, default=1500)
-    parser.add_argument("--rate", type=float, default=2200)
-    parser.add_argument("--window", type=float, default=10)
+    parser.add_argument(
+        "--raw", default=".local/stream-raw", help="where the generated rows are written"
+    )
+    parser.add_argument("--branches", type=int, default=40, help="branches to generate")
+    parser.add_argument("--per-branch", type=int, default=1500, help="transactions per branch")
+    parser.add_argument("--rate", type=float, default=2200, help="records sent per second")
+    parser.add_argument("--window", type=float, default=10, help="seconds per micro-batch")
     parser.add_argument("--shards", type=_shard_count, default=2, help="the stream's shards")
     parser.add_argument("--lake", default=".local/stream-demo/lake", help="an empty lake")
-    parser.add_argument("--warehouse_url", default="embedded://.local/stream-demo/warehouse")
+    parser.add_argument(
+        "--warehouse-url",
+        "--warehouse_url",
+        default="embedded://.local/stream-demo/warehouse",
+        help="the warehouse to load",
+    )
 
 
 def _shard_count(value: str) -> int:

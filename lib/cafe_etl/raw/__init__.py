@@ -18,6 +18,7 @@ from cafe_etl.raw.files import (
     list_day_files,
     list_raw_files,
     parse_process_date,
+    process_days,
 )
 from cafe_etl.raw.layouts import (
     CSV_OPTIONS,
@@ -42,6 +43,7 @@ __all__ = [
     "list_day_files",
     "list_raw_files",
     "parse_process_date",
+    "process_days",
     "parse_rows",
     "to_canonical",
     "triples_to_items",

@@ -50,14 +50,40 @@ def parse_process_date(process_date: str | None, today: dt.date | None = None) -
         return dt.date.fromisoformat(value)
     except ValueError:
         raise UsageError(
-            f"--process_date {process_date!r} is not YYYY-MM-DD, 'yesterday' or 'all'"
+            f"--process_date {process_date!r} is not YYYY-MM-DD, FIRST..LAST, 'yesterday' or 'all'"
         ) from None
+
+
+RANGE = ".."  # --process_date FIRST..LAST: both days included
+
+
+def process_days(process_date: str | None, today: dt.date | None = None) -> list[dt.date] | None:
+    """The days `--process_date` names, in order: one, or each of an inclusive
+    FIRST..LAST range (a backfill in one run); None for all."""
+    value = (process_date or "").strip()
+    if RANGE not in value:
+        day = parse_process_date(process_date, today)
+        return None if day is None else [day]
+    first_text, _, last_text = value.partition(RANGE)
+    try:
+        first, last = (dt.date.fromisoformat(t.strip()) for t in (first_text, last_text))
+    except ValueError:
+        raise UsageError(
+            f"--process_date {process_date!r}: a range is FIRST..LAST, two YYYY-MM-DD dates "
+            "(e.g. 2026-11-01..2026-11-07)"
+        ) from None
+    if last < first:
+        raise UsageError(
+            f"--process_date {process_date!r}: the range ends before it starts; "
+            f"did you mean {last}..{first}?"
+        )
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 def day_prefixes(process_date: str | None, today: dt.date | None = None) -> list[str] | None:
     """`YYYY/MM/DD` prefixes to read; None means every day present."""
-    day = parse_process_date(process_date, today)
-    return None if day is None else [day.strftime("%Y/%m/%d")]
+    days = process_days(process_date, today)
+    return None if days is None else [day.strftime("%Y/%m/%d") for day in days]
 
 
 def list_raw_files(

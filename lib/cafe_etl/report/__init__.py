@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from cafe_etl.errors import UsageError
+from cafe_etl.job_args import kebab_option
 from cafe_etl.report.figures import WEEKS, collect
 from cafe_etl.warehouse import open_warehouse
 
@@ -90,15 +91,14 @@ def _weeks(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The `report` subcommand's options (cli.py registers the subcommand)."""
-    parser.add_argument(
+    kebab_option(
+        parser,
         "--warehouse-url",
-        dest="warehouse_url",
+        required=True,
         metavar="URL",
-        help="the warehouse to read (required): postgresql://... on a laptop, "
+        help="the warehouse to read: embedded://DIR or postgresql://... on a laptop, "
         "redshift://WORKGROUP/DATABASE on AWS",
     )
-    # The old spelling, still accepted, not shown in --help.
-    parser.add_argument("--warehouse_url", dest="warehouse_url", help=argparse.SUPPRESS)
     parser.add_argument("--out", required=True, metavar="FILE", help="the HTML file to write")
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument(
