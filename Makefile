@@ -80,8 +80,8 @@ run: $(STAMP) | $(RAW)
 		--raw_uri $(RAW) --lake_uri $(LAKE) --warehouse_url $(WAREHOUSE_URL) \
 		--process_date $(PROCESS_DATE) | tee $(DATA)/last_run.json | tail -n 1 \
 		| $(PY) -m json.tool
-	$(CAFE) trends --warehouse_url $(WAREHOUSE_URL)
-	$(CAFE) report --warehouse_url $(WAREHOUSE_URL) --out $(DATA)/report.html
+	$(CAFE) trends --warehouse-url $(WAREHOUSE_URL)
+	$(CAFE) report --warehouse-url $(WAREHOUSE_URL) --out $(DATA)/report.html
 	@echo "Open it in any browser, offline: file://$(abspath $(DATA)/report.html)"
 
 # The report's browser tests drive headless Chromium (Debian's package) through Playwright
@@ -135,7 +135,7 @@ CORES ?= 1,2
 ONE_FILE_GB ?=
 bench: $(STAMP) class-archive
 	$(CAFE) bench --transactions $(TRANSACTIONS) --branches $(BRANCHES) --days $(DAYS) $(COMPARE) \
-		$(if $(CORES),--cores $(CORES)) $(if $(ONE_FILE_GB),--one_file_gb $(ONE_FILE_GB)) \
+		$(if $(CORES),--cores $(CORES)) $(if $(ONE_FILE_GB),--one-file-gb $(ONE_FILE_GB)) \
 		--out $(DATA)/bench-$(TRANSACTIONS)-$(BRANCHES)x$(DAYS)$(if $(ONE_FILE_GB),-$(ONE_FILE_GB)gb).json
 
 # make stream [RATE=2200] [WINDOW=10] [SHARDS=2]: moto's Kinesis on 127.0.0.1, replay at RATE records/s, the streaming job
@@ -148,4 +148,4 @@ STREAM_DEMO = $(DATA)/stream-demo
 stream: $(STAMP) class-archive
 	rm -rf $(STREAM_DEMO)
 	$(CAFE) stream-demo --rate $(RATE) --window $(WINDOW) --shards $(SHARDS) \
-		--lake $(STREAM_DEMO)/lake --warehouse_url embedded://$(STREAM_DEMO)/warehouse
+		--lake $(STREAM_DEMO)/lake --warehouse-url embedded://$(STREAM_DEMO)/warehouse
