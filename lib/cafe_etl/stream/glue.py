@@ -69,6 +69,19 @@ def glue_records(frame: DataFrame) -> DataFrame:
     )
 
 
+def glue_batch_function(batch: MicroBatch, lock: threading.Lock):
+    """The foreachBatch function: a micro-batch from Glue's source into the lake, then
+    the warehouse load if one is due."""
+
+    def each(frame: DataFrame, batch_id: int) -> None:
+        with lock:
+            if not frame.isEmpty():
+                batch.process(glue_records(frame), batch_id)
+            batch.loads.load_if_due()
+
+    return each
+
+
 # How often the driver's main thread looks at the clock while the query runs: the stop
 # comes at most this late after closing, and a due load after a quiet spell.
 POLL_SECONDS = 5.0
@@ -106,14 +119,8 @@ def run_on_glue(
     source = runtime.glue_context.create_data_frame.from_options(
         connection_type="kinesis", connection_options=glue_source_options(args)
     )
-    lock = threading.Lock()  # one of: a batch, a load, the stop
-
-    def each(frame: DataFrame, batch_id: int) -> None:
-        with lock:
-            if not frame.isEmpty():
-                batch.process(glue_records(frame), batch_id)
-            batch.loads.load_if_due()
-
+    lock = threading.Lock()  # one at a time: a batch, a load between batches, the stop
+    each = glue_batch_function(batch, lock)
     batch.loads.recover()  # what an earlier run wrote to the lake and never loaded
     if stop_deadline is not None:
         log.info("stops after %s", describe(stop_deadline))
