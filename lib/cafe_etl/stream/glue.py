@@ -106,11 +106,15 @@ def run_on_glue(
     `awaitTermination(timeout)`, which "returns whether the query has terminated or not
     within the timeout seconds" (pyspark StreamingQuery.awaitTermination), and between
     waits loads the warehouse when due and, past `stop_deadline`, stops the query with
-    `query.stop()` once no batch is half done. Spark's documentation has stop called from
-    another thread than the query's; from inside the batch function it would wait on the
-    thread it runs on. The script then returns normally and the Glue run ends SUCCEEDED
-    (FAILED is for a run that "terminated with an unknown exit code", "AWS Glue job run
-    statuses").
+    `query.stop()` once no batch is half done: stop interrupts the query's own thread and
+    waits for it to end, so it is called from the main thread, never from inside the batch
+    function (which runs for that thread). The script then returns normally and the Glue
+    run ends SUCCEEDED (FAILED is for a run that "terminated with an unknown exit code",
+    "AWS Glue job run statuses").
+
+    Left out with GlueContext.forEachBatch: its updates of Glue's streaming metrics
+    (StreamingSource.updateNumRecords and the batch time), which nothing here alarms on;
+    Spark's own query progress still goes to the log.
 
     A batch that starts in the instant between the last check and the stop may be cut
     short by it: Spark then never commits it, and the next run reads and writes it again
