@@ -248,3 +248,24 @@ def test_the_job_refuses_a_bad_stop_at_in_one_line_before_spark_starts(capsys):
 def test_a_day_of_loaded_batches_is_a_few_bytes_in_the_run_log():
     keys = [f"tills-e1-{n:010d}" for n in [*range(0, 1440), 1500]] + ["tills-e2-0000000000"]
     assert batch_ranges(keys) == {"tills-e1-": [[0, 1439], [1500, 1500]], "tills-e2-": [[0, 0]]}
+
+
+def test_lake_files_the_nightly_job_rewrote_since_are_left_out_of_the_load(spark, tmp_path):
+    """The nightly job rewrites whole days of the lake (the stream's files of those days
+    too) and loads them itself: a pending batch's vanished files are not loaded, and a
+    load with none left is no load at all (no query wakes the warehouse)."""
+    clock = FakeClock(JULY)
+    warehouse = RecordingWarehouse(clock)
+    loads = WarehouseLoads(spark, warehouse, str(tmp_path / "lake"), "s", None, 900, clock)
+    batch = LakeOnlyBatch(loads, tmp_path / "lake", epoch="e")
+    parts = []
+    for batch_id in (0, 1):
+        batch.process([{"arrival_ms": 0}], batch_id)
+        parts.append(loads.pending[-1].files["transactions"][0])
+    Path(parts[0][len("file://") :]).unlink()  # the nightly job's rewrite of its day
+    loads.load("stop")
+    assert warehouse.loads[0]["files"]["transactions"] == [parts[1]]
+    batch.process([{"arrival_ms": 0}], 2)
+    Path(loads.pending[-1].files["transactions"][0][len("file://") :]).unlink()
+    assert loads.load("stop") is None and len(warehouse.loads) == 1
+    assert not loads.pending and not list((tmp_path / "lake" / UNLOADED_FOLDER).glob("*.json"))
