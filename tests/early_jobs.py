@@ -217,6 +217,7 @@ class Killed:
     lake_transactions: int  # the lake's transaction rows right after the kill
     pending: object = None  # the stream's pending batch in its checkpoint, if a stream
     log: str = ""  # the job's log (stderr) up to the kill
+    positions: dict | None = None  # the stream's whole checkpoint, if a stream
 
 
 def kill_inside_the_load(argv: list[str], url: str, lake: Path) -> Killed:
@@ -271,8 +272,9 @@ KILLED_STREAM_RECORDS = 300
 
 @pytest.fixture(scope="session")
 def killed_stream(kinesis, pg_server, tmp_path_factory) -> Future:
-    """The streaming job script SIGKILLed inside the load of its first batch (300 records
-    of its own stream), by kill_inside_the_load as killed_batch.
+    """The streaming job script, loading every 15 minutes, SIGKILLed between its first
+    batch's lake write (300 records of its own stream) and that batch's load: inside the
+    load it makes when it stops (idle), by kill_inside_the_load as killed_batch.
     Returns the Killed figures and (stream name, checkpoint folder) for the restart."""
     root = tmp_path_factory.mktemp("killed-stream")
     lake, ckpt = root / "lake", root / "ckpt"
@@ -285,11 +287,12 @@ def killed_stream(kinesis, pg_server, tmp_path_factory) -> Future:
             sys.executable, str(REPO / "glue_jobs" / "kinesis_stream.py"),
             "--JOB_NAME", "stream-kill", "--stream_name", name, "--lake_uri", str(lake),
             "--warehouse_url", url, "--checkpoint_uri", str(ckpt), "--window_seconds", "1",
-            "--kinesis_endpoint_url", kinesis, "--stop_after_idle_seconds", "30",
-            "--hash_salt", TEST_SALT,
+            "--kinesis_endpoint_url", kinesis, "--stop_after_idle_seconds", "2",
+            "--load_interval_seconds", "900", "--hash_salt", TEST_SALT,
         ]  # fmt: skip
         killed = kill_inside_the_load(argv, url, lake)
-        killed.pending = json.loads((ckpt / "positions.json").read_text())["pending"]
+        killed.positions = json.loads((ckpt / "positions.json").read_text())
+        killed.pending = killed.positions["pending"]
         return killed, name, ckpt
 
     return EXECUTOR.submit(job)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 
 import boto3
 import pytest
@@ -21,6 +22,8 @@ from botocore.stub import Stubber
 from cafe_etl import jobs, runtime, stream
 from cafe_etl.errors import UsageError
 from cafe_etl.runtime import Runtime, resolve_salt
+from cafe_etl.stream import glue as glue_stream
+from cafe_etl.stream.glue import glue_batch_function
 from helpers import jvm_frame
 from pyspark.sql import functions as F
 
@@ -111,29 +114,50 @@ def test_an_empty_secret_is_a_refusal(monkeypatch):
         resolve_salt({"hash_salt_secret_id": "cafe/salt"}, on_glue=True)
 
 
-class FakeBatch:
+class FakeLoads:
+    """The warehouse cadence's calls, recorded (loads.py is tested on its own)."""
+
     def __init__(self):
+        self.calls = []
+
+    def recover(self):
+        self.calls.append("recover")
+
+    def load_if_due(self):
+        self.calls.append("load_if_due")
+
+    def load(self, reason):
+        self.calls.append(f"load:{reason}")
+
+    def figures(self):
+        return {"warehouse_loads": sum(c.startswith("load:") for c in self.calls)}
+
+
+class FakeBatch:
+    def __init__(self, clock=None):
         self.processed = []
         self.totals = {"batches": 0, "records": 0}
+        self.loads = FakeLoads()
+        self.clock = clock
 
     def process(self, records, batch_id):
         self.processed.append((batch_id, records))
+        if self.clock is not None:
+            self.clock.batches += 1
+            self.clock.rows += records.count()
 
 
 class FakeStreamingGlueContext:
-    """create_data_frame.from_options and forEachBatch, recorded."""
+    """create_data_frame.from_options, recorded; the source it gives is `frame`."""
 
-    def __init__(self):
+    def __init__(self, frame="kinesis-source"):
         self.sources = []
-        self.for_each = []
+        self.frame = frame
         self.create_data_frame = self
 
     def from_options(self, connection_type, connection_options):
         self.sources.append((connection_type, connection_options))
-        return "kinesis-source"
-
-    def forEachBatch(self, frame, batch_function, options):  # noqa: N802 (Glue's name)
-        self.for_each.append((frame, batch_function, options))
+        return self.frame
 
 
 ARRAY_RECORD = json.dumps(
@@ -150,21 +174,9 @@ OBJECT_RECORD = {
 }
 
 
-def test_the_glue_stream_opens_the_documented_source_and_its_batches_parse_to_7_fields(spark):
-    glue = FakeStreamingGlueContext()
-    rt = Runtime(spark=spark, on_glue=True, job_name="cafe-stream", glue_context=glue)
-    args = {
-        "stream_name": "cafe-tills",
-        "stream_arn": STREAM_ARN,
-        "starting_position": "TRIM_HORIZON",
-        "checkpoint_uri": "s3://artifacts/checkpoints/",
-    }
+def test_the_glue_streams_batches_parse_to_7_fields(spark):
     batch = FakeBatch()
-    stream.run_on_glue(rt, args, batch, 30)
-    assert glue.sources == [("kinesis", stream.glue_source_options(args))]
-    [(frame, each, options)] = glue.for_each
-    assert frame == "kinesis-source"
-    assert options == {"windowSize": "30 seconds", "checkpointLocation": args["checkpoint_uri"]}
+    each = glue_batch_function(batch, threading.Lock())
 
     # inferSchema "true": the record text in Glue's `$json$...` column, beside the
     # arrival time Glue adds (addRecordTimestamp).
@@ -182,6 +194,8 @@ def test_the_glue_stream_opens_the_documented_source_and_its_batches_parse_to_7_
     each(parsed, 8)
     each(jvm_frame(spark, [], f"`{raw_col}` string"), 9)  # an empty batch: nothing
     assert [b for b, _ in batch.processed] == [7, 8]
+    # A due load is looked for after every batch, an empty one too.
+    assert batch.loads.calls == ["load_if_due"] * 3
     arrivals = []
     for batch_id, records in batch.processed:
         assert records.columns == ["data", "shard_id", "sequence_number", "arrival_ms"]
@@ -192,6 +206,48 @@ def test_the_glue_stream_opens_the_documented_source_and_its_batches_parse_to_7_
         counts = [r["field_count"] for r in rows.collect()]
         assert len(counts) == len(collected) and all(c == 7 for c in counts), (batch_id, counts)
     assert arrivals == [[AT_0900, AT_0901], [AT_0901]]
+
+
+class ClosingClock:
+    """Before closing until the first batch has been processed, after closing from then on."""
+
+    closing = dt.datetime(2026, 7, 15, 18, 0, tzinfo=dt.UTC).timestamp()  # 19:00 BST
+
+    def __init__(self):
+        self.batches = self.rows = 0
+
+    def time(self):
+        return self.closing + (1 if self.batches else -60)
+
+    def sleep(self, seconds):
+        raise AssertionError("no restart expected")
+
+
+def test_the_glue_stream_opens_the_documented_source_and_stops_itself_after_closing(
+    spark, tmp_path, monkeypatch
+):
+    """A real Structured Streaming query (Spark's rate source in place of Glue's Kinesis
+    source) started as on Glue: past closing, the driver's main thread stops it after its
+    batch, makes the last load and returns, so the script ends and the Glue run SUCCEEDS."""
+    monkeypatch.setattr(glue_stream, "POLL_SECONDS", 0.5)
+    rate = spark.readStream.format("rate").option("rowsPerSecond", 20).load()
+    glue = FakeStreamingGlueContext(rate)
+    rt = Runtime(spark=spark, on_glue=True, job_name="cafe-stream", glue_context=glue)
+    args = {
+        "stream_name": "cafe-tills",
+        "stream_arn": STREAM_ARN,
+        "starting_position": "TRIM_HORIZON",
+        "checkpoint_uri": str(tmp_path / "checkpoint"),
+    }
+    clock = ClosingClock()
+    batch = FakeBatch(clock)
+    summary = stream.run_on_glue(rt, args, batch, 1, ClosingClock.closing)
+    assert glue.sources == [("kinesis", stream.glue_source_options(args))]
+    assert not spark.streams.active  # the query is stopped, not started again
+    assert clock.batches >= 1 and clock.rows > 0
+    calls = batch.loads.calls
+    assert calls[0] == "recover" and calls[-1] == "load:stop"  # first and last
+    assert summary["status"] == "succeeded" and summary["warehouse_loads"] == 1
 
 
 def test_on_glue_a_failure_logs_its_traceback_at_error_scrubbed(monkeypatch, caplog):

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import re
+from decimal import Decimal
 
 import psycopg
 import pytest
@@ -14,6 +15,7 @@ from cafe_etl import stream
 from cafe_etl.devtools import generate, replay, stream_demo
 from cafe_etl.errors import UsageError
 from cafe_etl.schema import HEADER_ALIASES
+from cafe_etl.stream import loads as stream_loads
 from conftest import TEST_SALT, new_database
 from early_jobs import KILLED_STREAM_RECORDS, cash_rows, create_stream, put
 from helpers import TABLE_ORDER, lake_rows, run_nightly, warehouse_dump
@@ -109,46 +111,64 @@ def test_same_transaction_by_file_and_stream_is_one_row(
     assert len(lake_rows(lake, "transactions")) == len(before["fact_transaction"])
 
 
-class CrashAfterLoad(NoWarmUp):
-    """Dies after the warehouse committed, before the shard positions are saved."""
-
-    crashes = 1
+class CrashAfterLakeWrite(NoWarmUp):
+    """Dies after the batch is in the lake (and its note), before its positions are saved."""
 
     def process(self, records, batch_id):
-        summary = super().process(records, batch_id)
-        if CrashAfterLoad.crashes:
-            CrashAfterLoad.crashes -= 1
-            raise KeyboardInterrupt("killed between load and checkpoint")
-        return summary
+        super().process(records, batch_id)
+        raise KeyboardInterrupt("killed")
 
 
 # A crash inside the load is the SIGKILL test below (a real kill of the job script, where
 # the server must roll the load back); an exception raised there would prove the same
 # restart again, and its "failed" status is record_failure's, which the batch job's crash
 # tests check.
-def test_consumer_killed_after_the_commit_and_restarted_loses_and_doubles_nothing(
-    spark, kinesis, stream_name, tmp_path, warehouse_url
+@pytest.mark.parametrize("point", ["after_lake_write", "after_load_commit"])
+def test_consumer_killed_around_the_load_and_restarted_loses_and_doubles_nothing(
+    spark, kinesis, stream_name, tmp_path, warehouse_url, point, monkeypatch
 ):
+    """Killed after a batch's lake write, before its positions are saved: the restart
+    loads the lake's unloaded batch first, then reads the batch again (same batch key,
+    its files replaced) and its load adds nothing. Killed after a load committed, before
+    its notes in the lake were removed: the run log names the batch as loaded, so the
+    restart drops the note without a load, and reads nothing again."""
     put(kinesis, stream_name, cash_rows(200))
     lake, ckpt = tmp_path / "lake", tmp_path / "ckpt"
-    with pytest.raises(KeyboardInterrupt, match="killed between load and checkpoint"):
-        consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt, CrashAfterLoad)
-    pending = json.loads((ckpt / "positions.json").read_text())["pending"]
-    assert pending is not None  # the positions were not saved: the batch will be read again
-    # Where the crash landed: after the commit, all 200 facts and the run succeeded.
-    assert fact_count(warehouse_url) == 200
-    assert run_statuses(warehouse_url) == ["succeeded"]
+    if point == "after_lake_write":
+        crashing = CrashAfterLakeWrite
+    else:
+        crashing = NoWarmUp
+        calls = []
+
+        def forget(self, key):
+            calls.append(key)
+            raise KeyboardInterrupt("killed")
+
+        monkeypatch.setattr(stream_loads.WarehouseLoads, "_forget_key", forget)
+    with pytest.raises(KeyboardInterrupt, match="killed"):
+        consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt, crashing)
+    monkeypatch.undo()
+    positions = json.loads((ckpt / "positions.json").read_text())
+    notes = list((lake / stream_loads.UNLOADED_FOLDER).glob("*.json"))
+    assert len(notes) == 1  # the batch is in the lake, and noted as unloaded
+    if point == "after_lake_write":
+        assert positions["pending"] is not None  # it will be read again
+        assert fact_count(warehouse_url) == 0 and run_statuses(warehouse_url) == []
+    else:
+        assert positions["pending"] is None  # it will not be read again
+        assert fact_count(warehouse_url) == 200
+        assert run_statuses(warehouse_url) == ["succeeded"]
     restarted = consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt)
-    assert restarted["records"] == 200  # the pending batch, read again
+    if point == "after_lake_write":
+        assert (restarted["records"], restarted["warehouse_loads"]) == (200, 2)
+    else:
+        assert (restarted["records"], restarted["warehouse_loads"]) == (0, 0)
     with psycopg.connect(warehouse_url) as conn:
         assert conn.execute("SELECT count(*) FROM cafe.fact_transaction").fetchone()[0] == 200
         assert conn.execute("SELECT count(*) FROM cafe.fact_basket_item").fetchone()[0] == 200
     assert len(lake_rows(lake, "transactions")) == 200
     assert len(lake_rows(lake, "basket_items")) == 200
-    # Running again over the same stream adds nothing.
-    before = warehouse_dump(warehouse_url)
-    consume(spark, kinesis, stream_name, lake, warehouse_url, ckpt)
-    assert warehouse_dump(warehouse_url) == before
+    assert not list((lake / stream_loads.UNLOADED_FOLDER).glob("*.json"))
 
 
 def facts(url: str) -> dict:
@@ -166,14 +186,58 @@ def facts(url: str) -> dict:
         }
 
 
+# One branch-day written by hand beside the generated ones, worked out by hand: a card
+# sale of two items (£2.45 + £2.05 = £4.50), a cash sale of one (£2.05), the card sale
+# sent twice (one transaction), and a row with four of its seven fields (quarantined).
+WHITBY = (
+    '09/11/2026 09:00,Whitby,Ann Example,"Large Latte - 2.45, Cortado - 2.05",4.50,CARD,'
+    "4111111111111111\n"
+    "09/11/2026 09:05,Whitby,Bob Example,Cortado - 2.05,2.05,CASH,\n"
+    '09/11/2026 09:00,Whitby,Ann Example,"Large Latte - 2.45, Cortado - 2.05",4.50,CARD,'
+    "4111111111111111\n"
+    "09/11/2026 09:10,Whitby,Cy Example,Latte - 2.30\n"
+)
+# (transactions, revenue, items, payment methods by time, item prices)
+WHITBY_BY_HAND = (
+    2,
+    Decimal("6.55"),
+    3,
+    "CARD,CASH",
+    [Decimal("2.05"), Decimal("2.05"), Decimal("2.45")],
+)
+
+
+def whitby(url: str) -> tuple:
+    """The hand-written branch's figures in a warehouse."""
+    with psycopg.connect(url) as conn:
+        count, revenue, items, methods = conn.execute(
+            "SELECT count(*), sum(t.total_amount), sum(t.item_count), "
+            "string_agg(t.payment_method, ',' ORDER BY t.sold_at) FROM cafe.fact_transaction t "
+            "JOIN cafe.dim_branch b USING (branch_id) WHERE b.branch_name = 'Whitby'"
+        ).fetchone()
+        prices = [
+            p
+            for (p,) in conn.execute(
+                "SELECT i.unit_price FROM cafe.fact_basket_item i "
+                "JOIN cafe.fact_transaction t USING (transaction_id) "
+                "JOIN cafe.dim_branch b USING (branch_id) WHERE b.branch_name = 'Whitby' "
+                "ORDER BY 1"
+            )
+        ]
+    return count, revenue, items, methods, prices
+
+
 def test_replaying_files_through_the_stream_equals_the_nightly_job_even_twice(
     spark, kinesis, stream_name, tmp_path, warehouse_url, pg_server
 ):
     raw = tmp_path / "raw"
-    generate.generate(raw, 4, 1, dt.date(2026, 11, 9), 7, 60)  # every export variant
+    made = generate.generate(raw, 4, 1, dt.date(2026, 11, 9), 7, 60)  # every export variant
+    assert "Whitby" not in made["branches"]
+    (raw / "2026/11/09/Whitby_09-11-2026_20-00-00.csv").write_text(WHITBY)
     run_nightly(spark, raw, tmp_path / "batch-lake", warehouse_url)
     expected = facts(warehouse_url)
     assert len(expected["transactions"]) > 200
+    assert whitby(warehouse_url) == WHITBY_BY_HAND
 
     stream_url = new_database(pg_server)
     rows = list(replay.read_raw_rows(raw))
@@ -182,6 +246,7 @@ def test_replaying_files_through_the_stream_equals_the_nightly_job_even_twice(
     first = consume(spark, kinesis, stream_name, lake, stream_url, ckpt)
     assert first["records"] == len(rows)
     assert facts(stream_url) == expected
+    assert whitby(stream_url) == WHITBY_BY_HAND
     put(kinesis, stream_name, rows)  # the tills send everything again
     again = consume(spark, kinesis, stream_name, lake, stream_url, ckpt)
     assert again["records"] == len(rows)  # all read again, none loaded twice
@@ -189,34 +254,41 @@ def test_replaying_files_through_the_stream_equals_the_nightly_job_even_twice(
     assert len(lake_rows(lake, "transactions")) == len(expected["transactions"])
 
 
-# One real SIGKILL of the job script, inside the load transaction: the server must roll
-# back a load whose process died. The kill after the commit and before the positions
-# are saved is CrashAfterLoad above, in-process: nothing of a process's death is left to
-# prove there (the positions file is written ahead of the batch).
+# One real SIGKILL of the job script between a lake write and its load: inside the load
+# transaction (the server must roll back a load whose process died), a load made long
+# after the batch's lake write, when the job stopped. The kills after the lake write and
+# after the load's commit are in-process above: nothing of a process's death is left to
+# prove there (the positions and the lake's notes are written ahead of them).
 @pytest.mark.own_jvm
-def test_consumer_sigkilled_inside_the_load_and_restarted_loses_and_doubles_nothing(
+def test_consumer_sigkilled_between_lake_write_and_load_and_restarted_totals_exact(
     spark, kinesis, killed_stream
 ):
     """The kill, under a SHARE lock on the facts that stops the load before it writes a
     fact, runs in the background: early_jobs.killed_stream."""
     killed, name, ckpt = killed_stream.result()
-    # Where the kill landed: inside the load, after the batch's lake write; no facts, the
-    # run still running, and the batch still pending in the checkpoint.
+    # Where the kill landed: the batch in the lake, its positions saved (Kinesis will not
+    # give it again), its note in the lake; the load under way: no facts, run running.
     assert killed.counts == dict.fromkeys(TABLE_ORDER, 0)
     assert killed.statuses == ["running"]
     assert killed.lake_transactions == KILLED_STREAM_RECORDS
-    assert killed.pending is not None
+    assert killed.pending is None and killed.positions["committed"]
+    notes = list((killed.lake / stream_loads.UNLOADED_FOLDER).glob("*.json"))
+    assert len(notes) == 1
     # The job warmed up first: its made-up record ("Warm Up" at Leeds) left no lake row
     # (the count above), no scratch folder, and, after the restart, no fact (below).
     assert "warm-up:" in killed.log
     assert not [p for p in killed.lake.rglob("*") if p.name == "warm-up"]
     restarted = consume(spark, kinesis, name, killed.lake, killed.url, ckpt)
-    assert restarted["records"] == KILLED_STREAM_RECORDS  # the pending batch, read again
+    # Nothing read again: the batch came from the lake, by its note, in one load.
+    assert (restarted["records"], restarted["warehouse_loads"]) == (0, 1)
     with psycopg.connect(killed.url) as conn:
         assert conn.execute("SELECT count(*) FROM cafe.fact_transaction").fetchone()[0] == 300
         assert conn.execute("SELECT count(*) FROM cafe.fact_basket_item").fetchone()[0] == 300
+        revenue = conn.execute("SELECT sum(total_amount) FROM cafe.fact_transaction").fetchone()
+    assert revenue[0] == Decimal("2.05") * KILLED_STREAM_RECORDS  # 300 cortados at £2.05
     assert len(lake_rows(killed.lake, "transactions")) == 300
     assert len(lake_rows(killed.lake, "basket_items")) == 300
+    assert not list((killed.lake / stream_loads.UNLOADED_FOLDER).glob("*.json"))
 
 
 def test_glue_source_options_come_from_the_arguments():

@@ -19,7 +19,7 @@ from cafe_etl.job_args import NIGHTLY, STREAM, JobSpec, wants_help
 from cafe_etl.pipeline import parse_lookback, parse_today, plan_batch, run_batch
 from cafe_etl.raw import day_prefixes
 from cafe_etl.runtime import build_runtime, parse_job_args, setup_logging, spark_conf_args
-from cafe_etl.stream import run_stream
+from cafe_etl.stream import parse_load_interval, parse_stop_at, run_stream
 from cafe_etl.warehouse import check_url, prestart
 
 log = logging.getLogger("cafe_etl.job")
@@ -125,6 +125,8 @@ def check_stream_args(args: dict) -> None:
                 raise UsageError(f"--{name} must be a positive number of seconds") from None
     if (args.get("starting_position") or "TRIM_HORIZON") not in ("TRIM_HORIZON", "LATEST"):
         raise UsageError("--starting_position must be TRIM_HORIZON or LATEST")
+    parse_load_interval(args.get("load_interval_seconds"))
+    parse_stop_at(args.get("stop_at"))
 
 
 def stream(argv: Sequence[str]) -> int:

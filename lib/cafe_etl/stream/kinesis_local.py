@@ -16,6 +16,7 @@ from pyspark.sql import DataFrame, SparkSession
 from cafe_etl.stream.checkpoint import Checkpoint
 from cafe_etl.stream.micro_batch import MicroBatch
 from cafe_etl.stream.records import RECORD_COLUMNS, RECORD_SCHEMA
+from cafe_etl.stream.schedule import Clock, describe
 
 log = logging.getLogger("cafe_etl.stream")
 
@@ -33,7 +34,13 @@ RECORDS_PER_FILE = 2_000
 
 @dataclass
 class LocalKinesisDriver:
-    """Reads every shard with boto3, a micro-batch every window, positions after commit."""
+    """Reads every shard with boto3, a micro-batch every window, positions once the batch
+    is in the lake; the warehouse loads at the batch's cadence (loads.py).
+
+    It ends when the stream has been idle for `stop_after_idle_seconds`, or at the end of
+    the first window past `stop_deadline` (epoch seconds: schedule.stop_deadline), with a
+    last load of everything still unloaded.
+    """
 
     spark: SparkSession
     client: object
@@ -47,11 +54,17 @@ class LocalKinesisDriver:
     first_arrival_ms: int | None = None
     last_arrival_ms: int | None = None
     batches: list[dict] = field(default_factory=list)
+    stop_deadline: float | None = None
+    clock: Clock = field(default_factory=Clock)
+    stopped_by: str = ""
 
     def run(self) -> dict:
         self.batch.epoch = self.checkpoint.epoch
         log.info("warm-up: %.1fs", self.batch.warm_up())
-        started = time.monotonic()
+        clock = self.clock
+        started = clock.monotonic()
+        # Lake files an earlier run wrote and never loaded go to the warehouse first.
+        self.batch.loads.recover()
         state = self.checkpoint.state
         if state.get("pending"):
             log.info("re-processing batch %s left pending by a stopped run", state["pending"]["id"])
@@ -60,30 +73,40 @@ class LocalKinesisDriver:
         else:
             self.checkpoint.save()  # the checkpoint exists from the moment the job reads
         iterators = self._iterators()
-        idle_since = time.monotonic()
-        window_end = time.monotonic()
+        if self.stop_deadline is not None:
+            log.info("stops after %s", describe(self.stop_deadline))
+        idle_since = clock.monotonic()
+        window_end = clock.monotonic()
         while True:
             # Windows follow each other like Spark's processing-time trigger: a batch
             # closes `window_seconds` after the previous one closed, or at once when the
             # previous batch took longer than that (records wait one window, not two).
-            window_end = max(window_end + self.window_seconds, time.monotonic())
+            window_end = max(window_end + self.window_seconds, clock.monotonic())
             records: list[dict] = []
             ranges: dict[str, list[str]] = {}
             while True:
                 got = self._poll(iterators, records, ranges)
-                if time.monotonic() >= window_end:
+                if clock.monotonic() >= window_end:
                     break
                 if not got:
-                    time.sleep(min(0.2, max(0.0, window_end - time.monotonic())))
+                    clock.sleep(min(0.2, max(0.0, window_end - clock.monotonic())))
             if records:
-                idle_since = time.monotonic()
+                idle_since = clock.monotonic()
                 self._process(records, self.checkpoint.state["next_batch"], ranges)
-            elif (
-                self.stop_after_idle_seconds is not None
-                and time.monotonic() - idle_since >= self.stop_after_idle_seconds
-            ):
+            # Also after an empty window: a quiet hour must not hold back the last load.
+            self.batch.loads.load_if_due()
+            if self.stop_deadline is not None and clock.time() >= self.stop_deadline:
+                self.stopped_by = "stop_at"
                 break
-        elapsed = time.monotonic() - started
+            if (
+                not records
+                and self.stop_after_idle_seconds is not None
+                and clock.monotonic() - idle_since >= self.stop_after_idle_seconds
+            ):
+                self.stopped_by = "idle"
+                break
+        self.batch.loads.load("stop")  # the last batches' load, before the job ends
+        elapsed = clock.monotonic() - started
         return self._summary(elapsed)
 
     def _iterators(self) -> dict[str, str]:
@@ -151,7 +174,7 @@ class LocalKinesisDriver:
         self.checkpoint.save()  # write-ahead: a restart re-reads exactly this batch
         with tempfile.TemporaryDirectory(prefix=f"cafe-stream-batch-{batch_id}-") as folder:
             summary = self.batch.process(self.records_frame(records, folder), batch_id)
-        committed_ms = time.time() * 1000
+        committed_ms = self.clock.time() * 1000
         self.latencies += [(committed_ms - r["arrival_ms"]) / 1000 for r in records]
         arrivals = [r["arrival_ms"] for r in records]
         self.first_arrival_ms = min(arrivals + [self.first_arrival_ms or arrivals[0]])
@@ -196,7 +219,9 @@ class LocalKinesisDriver:
         span = (self.last_arrival_ms - self.first_arrival_ms) / 1000 if lat else 0
         return {
             **totals,
+            **self.batch.loads.figures(),
             "status": "succeeded",
+            "stopped_by": self.stopped_by,
             "elapsed_seconds": round(elapsed, 1),
             "processing_seconds": round(busy, 1),
             # The rate records reached the stream, and the rate the job works through them
@@ -204,6 +229,8 @@ class LocalKinesisDriver:
             "records_per_second_arriving": round(len(lat) / span) if span else 0,
             "records_per_second_processing": round(totals["records"] / busy) if busy else 0,
             "max_batch_seconds": max((b["seconds"] for b in self.batches), default=0),
+            # Per record, from its arrival at Kinesis to its batch in the lake (the
+            # positions saved after it): the lake's latency, not the warehouse's.
             "latency_p50_seconds": pct(0.50),
             "latency_p95_seconds": pct(0.95),
             "window_seconds": self.window_seconds,

@@ -1,12 +1,11 @@
-"""One micro-batch of records into the lake and the warehouse, idempotently."""
+"""One micro-batch of records into the lake, idempotently; the warehouse loads follow at
+their own cadence (loads.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import time
-import uuid
 from dataclasses import dataclass, field
 
 from pyspark.sql import DataFrame, SparkSession
@@ -21,7 +20,9 @@ from cafe_etl.schema import (
     LAKE_TRANSACTIONS,
     STREAM_REASON_MALFORMED,
 )
+from cafe_etl.stream.loads import COUNTS, Unloaded, WarehouseLoads
 from cafe_etl.stream.records import RECORD_COLUMNS, record_counts, records_to_raw_rows
+from cafe_etl.stream.schedule import Clock
 from cafe_etl.warehouse import open_warehouse
 
 log = logging.getLogger("cafe_etl.stream")
@@ -31,7 +32,7 @@ STAGING = "_stream_staging"
 
 @dataclass
 class MicroBatch:
-    """Processes one micro-batch of records into the lake and the warehouse."""
+    """Processes one micro-batch of records into the lake; `loads` loads the warehouse."""
 
     spark: SparkSession
     job_name: str
@@ -45,47 +46,53 @@ class MicroBatch:
     totals: dict = field(default_factory=lambda: {"batches": 0, "records": 0})
     # The checkpoint's id (Checkpoint.epoch): part of every lake file name of a batch.
     epoch: str = ""
+    # Load the warehouse at most this often (0: after every batch); see loads.py.
+    load_interval_seconds: float = 0
+    clock: Clock = field(default_factory=Clock)
 
     def __post_init__(self) -> None:
         self.lake_uri = lake.normalise_uri(self.lake_uri)
         self.warehouse = open_warehouse(self.warehouse_url, self.copy_role_arn, self.region)
         self.warehouse.ensure_schema()
         self.regions = reference.read_regions(self.spark, self.reference_uri)
+        self.loads = WarehouseLoads(
+            self.spark,
+            self.warehouse,
+            self.lake_uri,
+            self.job_name,
+            self.regions,
+            self.load_interval_seconds,
+            self.clock,
+        )
 
     def process(self, records: DataFrame, batch_id: int) -> dict:
+        """The batch into the lake, and its note there until a load takes it (loads.py).
+        No warehouse query: the load comes when it is due (`loads.load_if_due`)."""
         started = time.monotonic()
         epoch = f"{self.epoch}-" if self.epoch else ""
         batch_key = f"{self.stream_name}-{epoch}{batch_id:010d}"
-        run_id = f"{self.job_name}-b{batch_id}-{uuid.uuid4().hex[:6]}"
-        self.warehouse.start_run(run_id, self.job_name, _utcnow())
-        summary: dict = {"run_id": run_id, "batch_id": batch_id, "source": "stream"}
+        summary: dict = {"batch_id": batch_id, "batch_key": batch_key, "source": "stream"}
         processed = None
         try:
             records = records.persist()
-            processed, malformed, counts = self._transform(records)
+            processed, malformed, counts, arrivals = self._transform(records)
             summary.update(counts)
             processing.check_conservation(summary)
             transformed = time.monotonic()
             files = self._write_lake(processed, malformed, batch_key)
-            written = time.monotonic()
-            summary["warehouse"] = self.warehouse.load(
-                self.lake_uri,
-                processed.sale_dates,
-                "stream",
-                run_id,
-                summary,
-                files=files,
-                regions=self.regions,
+            self.loads.written(
+                Unloaded(
+                    batch_key,
+                    files,
+                    {k: summary[k] for k in (*COUNTS, "quarantined_by_reason")},
+                    arrivals.oldest_arrival_ms,
+                    arrivals.newest_arrival_ms,
+                )
             )
             summary["stage_seconds"] = {
                 "transform": round(transformed - started, 2),
-                "lake_write": round(written - transformed, 2),
-                "warehouse_load": round(time.monotonic() - written, 2),
+                "lake_write": round(time.monotonic() - transformed, 2),
             }
-        except BaseException as exc:
-            summary.update(status="failed", error=type(exc).__name__)
-            processing.record_failure(self.warehouse, run_id, summary)
-            raise
         finally:
             records.unpersist()
             if processed is not None:
@@ -108,9 +115,11 @@ class MicroBatch:
         return summary
 
     def _transform(self, records: DataFrame):
-        """Records → (Processed, malformed quarantine rows, the batch's counts)."""
+        """Records → (Processed, malformed quarantine rows, the batch's counts, its
+        RecordCounts)."""
         rows, malformed = records_to_raw_rows(records, self.stream_name)
-        n_records, n_malformed = record_counts(records)
+        arrivals = record_counts(records)
+        n_records, n_malformed = arrivals.records, arrivals.malformed
         processed = processing.process_rows(
             self.spark, rows, self.salt, self.regions, rows_read=n_records - n_malformed
         )
@@ -119,7 +128,7 @@ class MicroBatch:
             counts["quarantined"] += n_malformed
             counts["quarantined_by_reason"][STREAM_REASON_MALFORMED] = n_malformed
             counts["rows_read"] += n_malformed
-        return processed, malformed, counts
+        return processed, malformed, counts, arrivals
 
     @staticmethod
     def _lake_frames(processed, unique: DataFrame, malformed: DataFrame) -> dict:
@@ -145,7 +154,7 @@ class MicroBatch:
             ["09/11/2026 09:00", "Leeds", "Warm Up", "Latte - 2.00", "2.00", "CARD", ""]
         )
         frame = local_frame(self.spark, RECORD_COLUMNS, [(record, "warm-up", "0", 0)])
-        processed, malformed, _ = self._transform(frame)
+        processed, malformed, _, _ = self._transform(frame)
         scratch = f"{self.lake_uri}{STAGING}/warm-up/"
         for table, lake_frame in self._lake_frames(processed, processed.unique, malformed).items():
             lake.write_table(lake_frame, scratch, table, "overwrite")
@@ -185,7 +194,3 @@ class MicroBatch:
         if not files:
             return None
         return self.spark.read.parquet(*files).select("transaction_id").distinct()
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

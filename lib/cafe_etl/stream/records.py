@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
@@ -96,14 +98,27 @@ def _parse_records(records: DataFrame, stream_name: str) -> DataFrame:
         ),
         F.from_json("data", "array<string>").alias("_array"),
         F.from_json("data", "map<string,string>").alias("_object"),
+        "arrival_ms",
     ).select("*", (F.col("_array").isNull() & F.col("_object").isNull()).alias("_malformed"))
 
 
-def record_counts(records: DataFrame) -> tuple[int, int]:
-    """(records, malformed records) of a batch in one pass."""
+class RecordCounts(NamedTuple):
+    records: int
+    malformed: int
+    oldest_arrival_ms: int | None  # when the batch's first record reached Kinesis
+    newest_arrival_ms: int | None
+
+
+def record_counts(records: DataFrame) -> RecordCounts:
+    """A batch's records, malformed records and arrival span, in one pass."""
     row = (
         _parse_records(records, "")
-        .agg(F.count(F.lit(1)).alias("n"), F.count(F.when(F.col("_malformed"), 1)).alias("bad"))
+        .agg(
+            F.count(F.lit(1)).alias("n"),
+            F.count(F.when(F.col("_malformed"), 1)).alias("bad"),
+            F.min("arrival_ms").alias("oldest"),
+            F.max("arrival_ms").alias("newest"),
+        )
         .first()
     )
-    return int(row["n"]), int(row["bad"])
+    return RecordCounts(int(row["n"]), int(row["bad"]), row["oldest"], row["newest"])
