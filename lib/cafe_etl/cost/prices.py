@@ -23,6 +23,9 @@ class Price:
 
 
 _US_EAST = "us-east-1 (the page's text; its London table is rendered by script)"
+# The Glue rate per Region as AWS's Price List API gives it (GoogleCloudPlatform/
+# PerfKitBenchmarker's generated aws_dpb_glue_prices.py): eu-west-2 0.44, as us-east-1.
+_LONDON_PRICE_LIST = "eu-west-2 (AWS Price List API, as generated in PerfKitBenchmarker)"
 _READ = "2026-12-06"
 _LONDON_TABLE = "eu-west-2 (the project's earlier cost table)"
 _GLUE = "https://aws.amazon.com/glue/pricing/"
@@ -38,7 +41,7 @@ GLUE_DPU_HOUR = Price(
     0.44,
     "DPU-hour (jobs and crawlers, per second; job 1-minute and crawler 10-minute minimum)",
     _GLUE,
-    _US_EAST,
+    _LONDON_PRICE_LIST,
     _READ,
 )
 GLUE_FLEX_DPU_HOUR = Price(0.29, "DPU-hour, Flex execution class", _GLUE, _US_EAST, _READ)
