@@ -47,6 +47,7 @@ def test_corpus_with_every_variant_loads_exactly_the_valid_rows(corpus_run):
         "transactions",
         "basket_items",
         "duplicates",
+        "blank_rows",
         "quarantined",
         "files_failed",
         "files_read",
