@@ -329,9 +329,24 @@ def test_header_names_never_decide_the_basket_grammar_and_padding_is_no_row(spar
     assert got.where((F.col("source_file") == PADDED) & (F.col("field_count") == 7)).count() == 3
 
 
-def test_every_layout_has_its_basket_where_the_scan_reads_it():
-    """scan reads each line's basket as its fourth field to vote on the file's grammar."""
-    assert {layout.order.index("basket") for layout in LAYOUTS} == {RAW_FIELDS.index("basket")}
+def test_each_line_votes_for_its_files_basket_grammar_by_how_its_basket_ends(spark):
+    cases = [  # (line, vote: 1 items, 2 triples, 0 neither)
+        (f"{OLD_HEADER}", 0),
+        ('02/11/2026 09:00,Bath,A B,"Regular Latte - £2.40, Mocha - £2.60",5.00,CARD,1', 1),
+        ("02/11/2026 09:00,Bath,A B,Cortado - 2.05,2.05,CASH,", 1),
+        ('01/03/2021 09:00  ,York ,A B ,"Large Latte - 2.45"      ,2.45  ,CARD ,1 ', 1),
+        (f'2026-11-02 09:00:48,Derby,A B,"Large,Latte,2.45,,Cortado,2.05",CARD,4.50,{CARD}', 2),
+        ('2026-11-02 09:00:48,Derby,A B,"Regular,Frappes - Coffee,2.75"  ,CASH,2.75,None', 2),
+        ('2026-11-02 09:00:48,Derby,A B,",Cortado,£2.05",CASH,2.05,None', 2),
+        ('2026-11-02 09:00:48,Derby,A B,"Cortado - 2.05",CASH,2.05,None', 1),
+        ('2026-11-02 09:00:48,Derby,A B,"Large,Latte,abc",CASH,2.45,None', 0),
+        ("2026-11-02 09:00:48,Derby,A B,,CASH,0.00,None", 0),
+        ("02/11/2026 09:00,Bath,A B,,0.00,CASH,", 0),
+        ('02/11/2026 09:00,Bath,A B,"Latte - 2.00, Mocha",2.00,CARD,1', 1),  # holds an item
+    ]
+    frame = jvm_frame(spark, cases, "line string, expected int")
+    result = frame.withColumn("vote", raw.scan.basket_vote(F.col("line")))
+    assert_column_equality(result, "vote", "expected")
 
 
 def test_headers_in_any_words_are_not_rows(loaded):

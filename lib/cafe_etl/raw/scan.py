@@ -11,9 +11,9 @@ from pyspark.sql import functions as F
 
 from cafe_etl.frames import local_frame
 from cafe_etl.raw.files import RawFile, day_of, key_of
-from cafe_etl.raw.layouts import RAW_ROW_SCHEMA, parse_rows, whole_triples
-from cafe_etl.schema import EARLY_2021, LAYOUTS, NUMBER_LIKE, RAW_FIELDS
-from cafe_etl.transform.rows import basket_is_valid
+from cafe_etl.raw.layouts import RAW_ROW_SCHEMA, parse_rows
+from cafe_etl.schema import EARLY_2021, LAYOUTS, NUMBER_LIKE
+from cafe_etl.transform.rows import PRICE
 
 BOM = "\ufeff"
 # The small tables the driver builds (frames.local_frame): (name, Spark SQL type) pairs.
@@ -33,10 +33,13 @@ REPLACEMENT_CHAR = "\ufffd"
 # A line whose every field is empty (`,,,,,,`, ` , ,""`): a spreadsheet's padding rows, or
 # a blank line. Not a row.
 BLANK_LINE = r'^\s*+(?:""\s*+)?(?:,\s*+(?:""\s*+)?)*+$'
-# One CSV field as written, quoted (`""` inside) or not, with its padding; possessive, so
-# the match never backtracks. The basket is the same field in every layout (test_layouts).
-_FIELD = r'(?:\s*+"(?:[^"]++|"")*+"\s*+|[^,"]*+)'
-_BASKET_FIELD = rf"^(?:{_FIELD},){{{RAW_FIELDS.index('basket')}}}({_FIELD})"
+# A basket's form, as the line shows it: an item (`… - 2.45`) before a comma (the next
+# item's or the next field's: a field follows the basket in every layout), or a quoted field
+# ending in a bare price after a comma (`"…,2.45"`): whole triples always end so and are
+# always quoted (they hold commas); no item does. Searched in the line as it is: cutting
+# the basket out of each line first (a regex per field) made the scan several times slower.
+_ENDS_AS_ITEM = r" - " + PRICE + r'\s*+"?\s*+,'
+_ENDS_AS_TRIPLE = r",\s*+" + PRICE + r'\s*+"\s*+,'
 
 
 @dataclass
@@ -162,23 +165,23 @@ def _line_flags(text: Column) -> list[Column]:
     # The early-2021 layout ends every row with its card field: `"<network>,<number>"` or
     # `None`; no other layout ends a row with a quote or a word.
     tail = F.rtrim(text)
-    # The basket's grammar, for the file's vote: 1 items, 2 whole triples, else 0.
-    basket = F.regexp_replace(F.trim(F.regexp_extract(text, _BASKET_FIELD, 1)), r'^"|"$', "")
-    basket = F.trim(F.replace(basket, F.lit('""'), F.lit('"')))
-    grammar = (
-        F.when(is_blank | (basket == ""), 0)
-        .when(basket_is_valid(basket), 1)
-        .when(whole_triples(basket), 2)
-        .otherwise(0)
-    )
     return [
         is_blank.alias("is_blank"),
         header_layout.cast("int").alias("header_layout"),
         (tail.endswith('"') | tail.endswith("None")).alias("early_shape"),
-        grammar.alias("grammar"),
+        F.when(is_blank, 0).otherwise(basket_vote(text)).alias("grammar"),
         text.contains("\u0000").alias("has_nul"),
         text.contains(REPLACEMENT_CHAR).alias("has_bad_bytes"),
     ]
+
+
+def basket_vote(line: Column) -> Column:
+    """A data line's vote on its file's basket grammar, by its basket's form: 1 items (it
+    holds an item, `Cortado - 2.05`), 2 triples (it ends in a bare price, `"Large,Latte,2.45"`),
+    0 neither (no basket, a header). A basket that parses as items votes items, whole
+    triples vote triples; a broken one votes as its form says (it is quarantined in either
+    grammar)."""
+    return F.when(line.rlike(_ENDS_AS_ITEM), 1).when(line.rlike(_ENDS_AS_TRIPLE), 2).otherwise(0)
 
 
 @dataclass
