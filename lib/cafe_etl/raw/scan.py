@@ -60,7 +60,8 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
     Line numbers: the text source reads each file split in order, so within a split a
     line's position is its monotonically_increasing_id minus the split's smallest id; the
     lines of the file's earlier splits come from one small per-split aggregate, which also
-    gives each file's health (blank, header, binary, undecodable lines). That aggregate
+    gives each file's health (blank, header, binary, undecodable lines) and its lines' votes
+    on its layout and basket grammar. That aggregate
     (one row per split, no data) is the only thing collected to the driver.
     """
     if not files:
