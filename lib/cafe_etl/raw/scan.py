@@ -61,8 +61,8 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
     line's position is its monotonically_increasing_id minus the split's smallest id; the
     lines of the file's earlier splits come from one small per-split aggregate, which also
     gives each file's health (blank, header, binary, undecodable lines) and its lines' votes
-    on its layout and basket grammar. That aggregate
-    (one row per split, no data) is the only thing collected to the driver.
+    on its layout and basket grammar. That aggregate (one row per split, no data) is the
+    only thing collected to the driver.
     """
     if not files:
         empty = local_frame(spark, RAW_ROW_COLUMNS, [])
