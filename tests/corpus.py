@@ -55,7 +55,11 @@ YORK_2021 = (
     '01/03/2021 10:01   ,York   ,Wide Walter     ,"Cortado - 2.05"            ,2.05  ,CASH ,'
     "                 \n"
 )
-CHESTERFIELD_SHEET = '\ufeff01/03/2021 11:00,Chesterfield,Sheet User,"Latte - 2.50, Mocha - 2.50",5,CARD,5.49E+15\r\n'
+# A spreadsheet save, ending in the sheet's padding: rows of empty fields, not rows.
+CHESTERFIELD_SHEET = (
+    '\ufeff01/03/2021 11:00,Chesterfield,Sheet User,"Latte - 2.50, Mocha - 2.50",5,CARD,5.49E+15\r\n'
+    + ",,,,,,\r\n" * 3
+)
 HULL_2022 = (
     f"{HEADER_2022}\n2022-01-05T08:15:42,Hull,Iso Isobel,Mocha - 2.30,2.30,CARD,4111111111111111\n"
 )
@@ -65,6 +69,7 @@ EXPECTED = {
     "transactions": 6,
     "basket_items": 8,
     "duplicates": 1,
+    "blank_rows": 4,  # Leeds's blank line, Chesterfield's three padding rows
     "quarantined": 9,
     "files_failed": 1,
     "files_read": 5,

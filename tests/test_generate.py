@@ -70,6 +70,17 @@ def test_every_variant_and_fault_is_present(sample):
     early = rb'^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},[^,]+,[^,]+,"?(Large|Regular)?,[A-Z][^"]*,'
     early += rb'\d+(\.\d+)?"?,(?i:cash|card),\d+\.\d{2},("[a-z]+,\d{16}"|None)\r$'
     assert any(re.search(early, c, re.M) and b'"visa,' in c for c in contents)
+    # the old system's header names over baskets of items with `£` prices, some of three
+    old_items = rb'^\d{2}/\d{2}/\d{4} \d{2}:\d{2},[^,]+,[^,]+,"[^,"]+ - [^,"]+, [^,"]+ - '
+    old_items += rb'[^,"]+, [^,"]+ - [^,"]+",'
+    assert any(
+        c.startswith(b"date,location,customer_name,basket,pay_amount,payment_method,ccn\n")
+        and "£".encode() in c
+        and re.search(old_items, c, re.M)
+        for c in contents
+    )
+    # spreadsheet saves end in rows of empty fields
+    assert any(c.startswith(b"\xef\xbb\xbf") and c.endswith(b"\r\n,,,,,,\r\n") for c in contents)
     assert sum(c == b"" for c in contents) == stats["files_empty"] == 1
     assert sum(b"\x00" in c for c in contents) == stats["files_unreadable"] == 1
     assert set(stats["quarantined_by_reason"]) == set(ROW_REASONS)
@@ -79,15 +90,18 @@ def test_every_variant_and_fault_is_present(sample):
 
 def test_truth_counts_every_data_line(sample):
     root, stats = sample
-    lines = 0
+    lines = blank = 0
     for path in root.rglob("*.csv"):
         data = path.read_bytes()
         if b"\x00" in data:
             continue
         for line in data.decode("utf-8-sig").splitlines():
-            if line.strip() and not line.startswith(("timestamp,", "time, ")):
+            if line.strip(" ,") and not line.startswith(("timestamp,", "time, ", "date,")):
                 lines += 1
+            elif not line.strip(" ,"):
+                blank += 1
     assert lines == stats["rows"]
+    assert blank == stats["blank_rows"] > 0
     assert stats["rows"] == (
         stats["valid_transactions"]
         + stats["duplicates"]

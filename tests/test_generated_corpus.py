@@ -55,6 +55,8 @@ def test_generated_corpus_matches_generator_truth(spark, tmp_path, warehouse_url
     assert summary["rows_read"] == truth["rows"] + truth["files_unreadable"]
     assert summary["transactions"] == truth["valid_transactions"]
     assert summary["duplicates"] == truth["duplicates"]
+    # blank lines and the spreadsheet saves' padding rows: no rows, and counted
+    assert summary["blank_rows"] == truth["blank_rows"] > 0
     assert summary["basket_items"] == truth["basket_items"]
     assert summary["files_failed"] == truth["files_unreadable"]
     expected_reasons = {k: v for k, v in truth["quarantined_by_reason"].items() if v}

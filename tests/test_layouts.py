@@ -24,10 +24,15 @@ EARLY_BROKEN = f"{DAY}/Derby_02-11-2026_19-00-00.csv"
 SHEET = f"{DAY}/York_02-11-2026_18-00-00.csv"
 SHEET_BROKEN = f"{DAY}/York_02-11-2026_19-00-00.csv"
 OLD = f"{DAY}/Bath_02-11-2026_18-00-00.csv"
+OLD_ITEMS = f"{DAY}/Bath_02-11-2026_19-00-00.csv"
+MIXED_TRIPLES = f"{DAY}/Derby_02-11-2026_20-00-00.csv"
+MIXED_ITEMS = f"{DAY}/York_02-11-2026_20-00-00.csv"
+PADDED = f"{DAY}/Leeds_02-11-2026_19-00-00.csv"
 WORDS = f"{DAY}/Hull_02-11-2026_18-00-00.csv"
 CRLF = "\r\n"
 BOM = "\ufeff"
 SHEET_HEADER = "time, branch, name, basket, total, payment, card"
+OLD_HEADER = "date,location,customer_name,basket,pay_amount,payment_method,ccn"
 CARD = '"visa,4000000000000002"'
 
 
@@ -70,6 +75,15 @@ def test_triples_become_items(spark):
         ("", ""),  # empty: stays empty (empty_basket)
         ("Large,Latte", "Large,Latte"),  # not whole triples: stays, and fails as items
         ("Large,Latte,2.45,Muffin", "Large,Latte,2.45,Muffin"),
+        ("Large,Latte,abc", "Large,Latte,abc"),  # a third part that is no price
+        ("Large,Latte,£2.45", "Large Latte - £2.45"),
+        # Items in a triples file: not its grammar, so an empty last item makes them fail
+        # too, three parts (which are no triples: no part is a bare price) as well as one.
+        ("Cortado - 2.05", "Cortado - 2.05,"),
+        (
+            "Latte - 2.15, Cortado - 2.05, Espresso - 1.50",
+            "Latte - 2.15, Cortado - 2.05, Espresso - 1.50,",
+        ),
     ]
     frame = jvm_frame(spark, cases, "basket string, expected string")
     result = frame.withColumn("items", raw.triples_to_items(F.col("basket")))
@@ -115,6 +129,68 @@ FILES = {
     # the old system's field names as a header, its triples basket
     OLD: "date,location,customer_name,basket,pay_amount,payment_method,ccn\n"
     '2026-11-02 10:00:00,Bath,Cat Example,",Cortado,2.05,Large,Latte,2.45",4.50,CASH,None\n',
+    # the old system's header over baskets in the items grammar with `£` prices, among them
+    # baskets of 3, 6 and 9 parts (each a whole number of "triples" by its commas)
+    OLD_ITEMS: "\n".join(
+        [
+            OLD_HEADER,
+            '02/11/2026 09:00,Bath,Ann Example,"Regular Luxury hot chocolate - £2.40, '
+            'Regular Flavoured hot chocolate - Hazelnut - £2.60",5.00,CARD,4000000000000002',
+            '02/11/2026 09:01,Bath,Bob Example,"Large Latte - £2.45, Cortado - 2.05, '
+            'Glass of milk - 0.70",5.20,CASH,',
+            '02/11/2026 09:02,Bath,Cat Example,"Regular Latte - 2.15, Large Latte - 2.45, '
+            "Cortado - 2.05, Espresso - 1.50, Smoothies - Berry Beautiful - 2.00, "
+            'Glass of milk - 0.70",10.85,CASH,',
+            '02/11/2026 09:03,Bath,Dan Example,"Espresso - 1.50, Espresso - 1.50, '
+            "Espresso - 1.50, Regular Mocha - £2.30, Regular Mocha - £2.30, "
+            "Regular Mocha - £2.30, Large Frappes - Coffee - 3.25, "
+            'Large Frappes - Coffee - 3.25, Large Frappes - Coffee - 3.25",21.15,CARD,'
+            "4000000000000002",
+            "02/11/2026 09:04,Bath,Eve Example,Cortado - £2.05,2.05,CASH,",
+            "",
+        ]
+    ),
+    # An Excel save: 3 transactions (one with the sheet's empty columns after its card),
+    # then 7 rows of empty fields.
+    PADDED: BOM
+    + CRLF.join(
+        [
+            SHEET_HEADER,
+            '2/11/2026 9:00,Leeds,Ann Example,"Large Latte - 2.45, Cortado - 2.05",4.5,CARD,'
+            "1E+15,,,,",
+            "2/11/2026 9:05,Leeds,Bob Example,Cortado - 2.05,2.05,CASH,",
+            '2/11/2026 9:10,Leeds,Cat Example,"Regular Latte - 2.15, Regular Latte - 2.15",4.3,'
+            "CARD,5.49E+15",
+            *[",,,,,,"] * 5,
+            " , , , , , , ",
+            ',"",,,,,',
+            "",
+        ]
+    ),
+    # Both grammars in one file: more whole triples (3) than items (2), so triples, and
+    # its items baskets are bad items, three parts or one.
+    MIXED_TRIPLES: CRLF.join(
+        [
+            '2026-11-02 10:00:00,Derby,Ann Example,"Large,Latte,2.45",CASH,2.45,None',
+            '2026-11-02 10:01:00,Derby,Bob Example,"Regular,Frappes - Coffee,2.75,,Cortado,'
+            f'2.05",CARD,4.80,{CARD}',
+            '2026-11-02 10:02:00,Derby,Cat Example,",Espresso,1.50",CASH,1.50,None',
+            '2026-11-02 10:03:00,Derby,Dan Example,"Cortado - 2.05",CASH,2.05,None',
+            '2026-11-02 10:04:00,Derby,Eve Example,"Latte - 2.15, Cortado - 2.05, '
+            'Espresso - 1.50",CASH,5.70,None',
+            "",
+        ]
+    ),
+    # ...and more items (2) than whole triples (1) under the old system's header: items.
+    MIXED_ITEMS: "\n".join(
+        [
+            OLD_HEADER,
+            "02/11/2026 10:00,York,Ann Example,Cortado - 2.05,2.05,CASH,None",
+            '02/11/2026 10:01,York,Bob Example,"Latte - 2.15, Mocha - 2.30",4.45,CASH,None',
+            '02/11/2026 10:02,York,Cat Example,"Large,Latte,2.45",2.45,CASH,None',
+            "",
+        ]
+    ),
     # a header in words nobody declared, upper case, leading spaces
     WORDS: "  WHEN , SHOP , WHO , WHAT , HOW MUCH , PAID BY , CARD NO\n"
     "02/11/2026 11:00,Hull,Dan Example,Cortado - 2.05,2.05,CASH,\n",
@@ -214,6 +290,65 @@ def test_every_layout_gives_the_same_transactions_and_items(spark, loaded):
     )
 
 
+def test_header_names_never_decide_the_basket_grammar_and_padding_is_no_row(spark, loaded):
+    """The old system's header over item baskets (3, 6 and 9 parts among them) and an Excel
+    save's padding: every transaction exact, nothing quarantined, the padding not rows."""
+    extracted, validated, items = loaded
+    files = (OLD_ITEMS, PADDED)
+    # (file, line, total, items, their prices' sum), worked out by hand from FILES
+    expected = [
+        (OLD_ITEMS, 2, Decimal("5.00"), 2, Decimal("5.00")),  # 2.40 + 2.60
+        (OLD_ITEMS, 3, Decimal("5.20"), 3, Decimal("5.20")),  # 2.45 + 2.05 + 0.70
+        # 2.15 + 2.45 + 2.05 + 1.50 + 2.00 + 0.70
+        (OLD_ITEMS, 4, Decimal("10.85"), 6, Decimal("10.85")),
+        # 3 x 1.50 + 3 x 2.30 + 3 x 3.25 = 4.50 + 6.90 + 9.75
+        (OLD_ITEMS, 5, Decimal("21.15"), 9, Decimal("21.15")),
+        (OLD_ITEMS, 6, Decimal("2.05"), 1, Decimal("2.05")),
+        (PADDED, 2, Decimal("4.50"), 2, Decimal("4.50")),  # 2.45 + 2.05, then `,,,,`
+        (PADDED, 3, Decimal("2.05"), 1, Decimal("2.05")),
+        (PADDED, 4, Decimal("4.30"), 2, Decimal("4.30")),  # 2.15 + 2.15
+    ]
+    got = validated.where(F.col("source_file").isin(*files))
+    assert got.where(F.col("reason").isNotNull()).count() == 0
+    prices = items.groupBy(F.col("source_file"), F.col("row").alias("line_number")).agg(
+        F.sum("unit_price").alias("prices")
+    )
+    columns = "source_file string, line_number long, total_amount decimal(10,2), "
+    columns += "item_count int, prices decimal(20,2)"
+    assert_df_equality(
+        got.join(prices, ["source_file", "line_number"]).select(
+            *[c.split()[0] for c in columns.split(", ")]
+        ),
+        jvm_frame(spark, expected, columns),
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
+    # The 7 padding rows are the folder's only blank lines (the other files end in one
+    # line end); the row with empty fields after its seventh is a seven-field row.
+    assert extracted.blank_rows == 7
+    assert got.where((F.col("source_file") == PADDED) & (F.col("field_count") == 7)).count() == 3
+
+
+def test_each_line_votes_for_its_files_basket_grammar_by_how_its_basket_ends(spark):
+    cases = [  # (line, vote: 1 items, 2 triples, 0 neither)
+        (f"{OLD_HEADER}", 0),
+        ('02/11/2026 09:00,Bath,A B,"Regular Latte - £2.40, Mocha - £2.60",5.00,CARD,1', 1),
+        ("02/11/2026 09:00,Bath,A B,Cortado - 2.05,2.05,CASH,", 1),
+        ('01/03/2021 09:00  ,York ,A B ,"Large Latte - 2.45"      ,2.45  ,CARD ,1 ', 1),
+        (f'2026-11-02 09:00:48,Derby,A B,"Large,Latte,2.45,,Cortado,2.05",CARD,4.50,{CARD}', 2),
+        ('2026-11-02 09:00:48,Derby,A B,"Regular,Frappes - Coffee,2.75"  ,CASH,2.75,None', 2),
+        ('2026-11-02 09:00:48,Derby,A B,",Cortado,£2.05",CASH,2.05,None', 2),
+        ('2026-11-02 09:00:48,Derby,A B,"Cortado - 2.05",CASH,2.05,None', 1),
+        ('2026-11-02 09:00:48,Derby,A B,"Large,Latte,abc",CASH,2.45,None', 0),
+        ("2026-11-02 09:00:48,Derby,A B,,CASH,0.00,None", 0),
+        ("02/11/2026 09:00,Bath,A B,,0.00,CASH,", 0),
+        ('02/11/2026 09:00,Bath,A B,"Latte - 2.00, Mocha",2.00,CARD,1', 1),  # holds an item
+    ]
+    frame = jvm_frame(spark, cases, "line string, expected int")
+    result = frame.withColumn("vote", raw.scan.basket_vote(F.col("line")))
+    assert_column_equality(result, "vote", "expected")
+
+
 def test_headers_in_any_words_are_not_rows(loaded):
     extracted, validated, _ = loaded
     first_lines = validated.where(
@@ -248,8 +383,18 @@ def test_broken_rows_of_new_layouts_get_the_same_reasons(spark, loaded):
         (SHEET_BROKEN, 3, "bad_timestamp"),
         (SHEET_BROKEN, 4, "bad_timestamp"),
         (SHEET_BROKEN, 5, "total_mismatch"),
+        # one grammar per file, its majority's: the other grammar's baskets are bad items
+        (MIXED_TRIPLES, 1, None),
+        (MIXED_TRIPLES, 2, None),
+        (MIXED_TRIPLES, 3, None),
+        (MIXED_TRIPLES, 4, "bad_item"),
+        (MIXED_TRIPLES, 5, "bad_item"),
+        (MIXED_ITEMS, 2, None),
+        (MIXED_ITEMS, 3, None),
+        (MIXED_ITEMS, 4, "bad_item"),
     ]
-    got = validated.where(F.col("source_file").isin(EARLY_BROKEN, SHEET_BROKEN))
+    broken = (EARLY_BROKEN, SHEET_BROKEN, MIXED_TRIPLES, MIXED_ITEMS)
+    got = validated.where(F.col("source_file").isin(*broken))
     assert_df_equality(
         got.select("source_file", "line_number", "reason"),
         jvm_frame(spark, expected, "source_file string, line_number long, reason string"),
@@ -287,6 +432,18 @@ def test_stream_objects_with_the_old_system_names(spark):
                 "Cat Example",
                 "Cortado - 2.05, Large Latte - 2.45",
                 "4.50",
+                "CASH",
+                "None",
+            ],
+        ),
+        (  # the old names over an items basket of three parts: no triples
+            {**old, "basket": "Latte - 2.15, Cortado - 2.05, Mocha - 2.30", "pay_amount": "6.50"},
+            [
+                "2026-11-02 10:00:00",
+                "Bath",
+                "Cat Example",
+                "Latte - 2.15, Cortado - 2.05, Mocha - 2.30",
+                "6.50",
                 "CASH",
                 "None",
             ],

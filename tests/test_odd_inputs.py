@@ -66,6 +66,7 @@ def test_a_file_of_a_million_blank_lines_is_zero_rows(odd_night):
     # Four files, one row each (the Latin-1 file counts as one unreadable record): the
     # blank lines are no rows.
     assert (summary["rows_read"], summary["transactions"], summary["quarantined"]) == (4, 3, 1)
+    assert summary["blank_rows"] == 1_000_000
     assert lake_row_of(lake, BLANK_LINES)["source_line"] == 1_000_001
 
 

@@ -86,24 +86,45 @@ def test_2022_export_with_other_header_names(spark, tmp_path):
 
 
 def test_blank_lines_are_not_rows_and_line_numbers_count_them(spark, tmp_path):
+    """A line is blank when every field is empty: no text, spaces, or a spreadsheet's
+    padding row of commas (spaces, CR and empty quotes between them)."""
     write_raw(
         tmp_path,
         "2021/03/01/Ely_01-03-2021_18-00-00.csv",
         "\n01/03/2021 09:00,Ely,A B,Latte - 2.00,2.00,CASH,\n   \n"
-        "01/03/2021 09:01,Ely,C D,Latte - 2.00,2.00,CASH,\n\n",
+        "01/03/2021 09:01,Ely,C D,Latte - 2.00,2.00,CASH,\n\n"
+        ',,,,,,\r\n , , ,,,,\r\n,,,,,,,,,,\r\n"",,"" ,,,,\r\n,\n',
     )
-    _, rows, _ = extract(spark, tmp_path)
-    assert [r.line_number for r in rows] == [2, 4]
+    files = raw.list_raw_files(spark, str(tmp_path), "all")
+    extracted = raw.extract(spark, files)
+    rows = extracted.rows.collect()
+    extracted.lines.unpersist()
+    assert sorted(r.line_number for r in rows) == [2, 4]
+    assert (extracted.data_rows, extracted.blank_rows) == (2, 8)
 
 
 def test_wrong_field_counts_are_counted_not_guessed(spark, tmp_path):
     write_raw(
         tmp_path,
         "2021/03/01/Ely_01-03-2021_18-00-00.csv",
-        '01/03/2021 09:00,Ely,A B,"Latte - 2.00, Mocha - 2.30",4.30\na,b,c,d,e,f,g,h,i,j,k\n',
+        '01/03/2021 09:00,Ely,A B,"Latte - 2.00, Mocha - 2.30",4.30\na,b,c,d,e,f,g,h,i,j,k\n'
+        # a spreadsheet's empty columns after the seventh field are not fields
+        "01/03/2021 09:02,Ely,A B,Latte - 2.00,2.00,CARD,1E+15,,,,\n"
+        "01/03/2021 09:03,Ely,A B,Latte - 2.00,2.00,CASH,, , ,\n"
+        "a,b,c,d,e,f,g,h,,,\n"
+        "a,b,c,,,,,,,,\n",
     )
     _, rows, _ = extract(spark, tmp_path)
-    assert [r.field_count for r in rows] == [5, 11]
+    assert [r.field_count for r in rows] == [5, 11, 7, 7, 8, 7]
+    assert rows[2].fields == [
+        "01/03/2021 09:02",
+        "Ely",
+        "A B",
+        "Latte - 2.00",
+        "2.00",
+        "CARD",
+        "1E+15",
+    ]
 
 
 def test_unreadable_file_is_one_record_and_empty_file_is_none(spark, tmp_path):

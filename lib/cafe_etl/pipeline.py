@@ -304,7 +304,9 @@ def _extract_transform_write(
         files_read=len(files) - len(bad_keys),
         files_failed=len(bad_keys),
         files_empty=sum(1 for f in files if f.size == 0),
-        **processed.counts(rows_read=extracted.data_rows, unreadable=bad_keys),
+        **processed.counts(
+            rows_read=extracted.data_rows, unreadable=bad_keys, blank_rows=extracted.blank_rows
+        ),
     )
     processing.check_conservation(summary)
     with watch.stage("lake_write"):

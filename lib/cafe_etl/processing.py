@@ -48,8 +48,10 @@ class Processed:
     unknown_branches: list[str]
     cached: list[DataFrame] = field(default_factory=list)
 
-    def counts(self, rows_read: int, unreadable: list[str]) -> dict:
-        """Summary figures; rows_read is counted upstream, independently of the transforms."""
+    def counts(self, rows_read: int, unreadable: list[str], blank_rows: int = 0) -> dict:
+        """Summary figures; rows_read is counted upstream, independently of the transforms.
+        `blank_rows` (blank lines, spreadsheet padding: every field empty) are no rows, so
+        they stand outside rows_read and its conservation."""
         quarantined = {k: v for k, v in self.by_reason.items() if k is not None}
         if unreadable:
             quarantined["unreadable_file"] = len(unreadable)
@@ -64,6 +66,7 @@ class Processed:
                 r: quarantined[r] for r in QUARANTINE_REASONS if r in quarantined
             },
             "duplicates": valid_rows - self.transactions,
+            "blank_rows": blank_rows,
             "failed_files": unreadable,
             "sale_dates": self.sale_dates,
             "unknown_branches": self.unknown_branches,

@@ -18,9 +18,11 @@ RAW_FIELDS: tuple[str, ...] = (
 PERSONAL_FIELDS: frozenset[str] = frozenset({"customer_name", "card_number"})
 
 # ---- Layouts: every till export seen in the field, each declared once here ----------------
-# A layout is the order of its fields, the header it may carry, its timestamp formats and its
-# basket grammar. Extract maps every row to RAW_FIELDS order and the ITEMS grammar, so that
-# transform sees one shape. A new export variant is one more Layout here, plus a test.
+# A layout is the order of its fields, the header it may carry and its timestamp formats.
+# Header names say which field is which, never how a basket is written: the same names come
+# with either basket grammar, so extract reads a file's grammar from its baskets. Extract
+# maps every row to RAW_FIELDS order and the ITEMS grammar, so that transform sees one
+# shape. A new export variant is one more Layout here, plus a test.
 
 # Timestamp formats, each with the text that marks its shape (tried in this order; the
 # empty marker catches the rest). One letter (d, M, H) takes one or two digits, so UK dates
@@ -31,11 +33,10 @@ TS_ISO_T = "yyyy-MM-dd'T'HH:mm[:ss]"
 TS_ISO = "yyyy-MM-dd HH:mm[:ss]"
 TIMESTAMP_SHAPES: tuple[tuple[str, str], ...] = (("/", TS_UK), ("T", TS_ISO_T), ("", TS_ISO))
 
-# Basket grammars. ITEMS: `[Size ]Product[ - Flavour] - Price` items joined by `, `.
-# TRIPLES: flat `size,product,price` triples in one field, size may be empty
+# Basket grammars, one per file (raw.scan decides it from the file's baskets, whatever its
+# layout). Items: `[Size ]Product[ - Flavour] - Price` items joined by `, `.
+# Triples: flat `size,product,price` triples in one field, size may be empty
 # (`Large,Latte,2.45,,Cortado,2.05`); the product part may carry ` - Flavour`.
-BASKET_ITEMS = "items"
-BASKET_TRIPLES = "triples"
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,6 @@ class Layout:
     order: tuple[str, ...]  # the RAW_FIELDS name of each field, in the file's order
     header: tuple[str, ...] | None  # its header names (lower case), None if it has none
     timestamp_formats: tuple[str, ...]  # each one of TIMESTAMP_SHAPES
-    basket: str  # BASKET_ITEMS or BASKET_TRIPLES
     example: str  # one data line, no real name or card number
 
 
@@ -66,7 +66,6 @@ LAYOUTS: tuple[Layout, ...] = (
         RAW_FIELDS,
         RAW_FIELDS,
         (TS_UK, TS_ISO_T, TS_ISO),
-        BASKET_ITEMS,
         "8/8/2023 9:00,Leeds,Ann Example,"
         '"Large Latte - 2.45, Frappes - Coffee - 2.75",5.2,CARD,4.00E+15',
     ),
@@ -83,28 +82,27 @@ LAYOUTS: tuple[Layout, ...] = (
             "card_number",
         ),
         (TS_ISO_T, TS_ISO, TS_UK),
-        BASKET_ITEMS,
         "2026-11-02T09:00:48,Leeds,Ann Example,Cortado - 2.05,2.05,CASH,",
     ),
     # Early 2021: no header, CRLF, payment before total, card `"<network>,<number>"` or
-    # `None`. Told from the others by its shape: its lines end in that card field.
+    # `None`, baskets as triples. Told from the others by its shape: its lines end in that
+    # card field.
     Layout(
         "early_2021",
         _EARLY_ORDER,
         None,
         (TS_ISO,),
-        BASKET_TRIPLES,
         '2021-02-23 09:00:48,Leeds,Ann Example,"Large,Latte,2.45,,Cortado,2.05",'
         'CARD,4.50,"visa,4000000000000000"',
     ),
     # The old system's own field names (the system that wrote the early-2021 exports),
-    # as a CSV header or as the keys of a JSON-object stream record.
+    # as a CSV header or as the keys of a JSON-object stream record; seen over baskets in
+    # either grammar (its example is in triples).
     Layout(
         "old_system",
         RAW_FIELDS,
         ("date", "location", "customer_name", "basket", "pay_amount", "payment_method", "ccn"),
         (TS_ISO, TS_UK, TS_ISO_T),
-        BASKET_TRIPLES,
         '2021-02-23 09:00:48,Leeds,Ann Example,"Regular,Frappes - Coffee,2.75",2.75,CASH,None',
     ),
 )

@@ -4,14 +4,15 @@ Writes one CSV per branch per day under `YYYY/MM/DD/<branch>_DD-MM-YYYY_HH-MM-SS
 a mix of every export variant seen in the field (DESIGN.md), with a realistic menu,
 opening hours, busier mornings and lunchtimes, weekday/weekend patterns, branches in
 towns of every UK region, and a small share of bad rows, duplicates, blank lines, an
-empty file and an unreadable file. The same arguments give the same bytes. As in the
-chain's real exports, some branches are named after a neighbourhood of their city
-(`London Soho`), and some tills capitalise every word of a product (`Hot Chocolate`
-where the others write `Hot chocolate`).
+empty file and an unreadable file; spreadsheet saves end in padding rows of empty
+fields. The same arguments give the same bytes. As in the chain's real exports, some
+branches are named after a neighbourhood of their city (`London Soho`), and some tills
+capitalise every word of a product (`Hot Chocolate` where the others write `Hot
+chocolate`).
 
 `--truth FILE` writes what the pipeline must find, worked out from the generator's own
 model (not from the pipeline): valid transactions, duplicates, quarantine reasons,
-items and revenue.
+blank rows, items and revenue.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from cafe_etl.devtools.menu import (
     FIRST_NAMES,
     HOUR_WEIGHTS,
     LAST_NAMES,
+    MAX_PADDING_ROWS,
     MENU,
     NEIGHBOURHOODS,
     SPREADSHEET_HEADER,
@@ -47,6 +49,14 @@ from cafe_etl.devtools.menu import (
 from cafe_etl.devtools.truth import Truth
 from cafe_etl.reference import towns
 from cafe_etl.schema import EARLY_2021, HEADER_ALIASES, LAYOUTS, RAW_FIELDS, ROW_REASONS
+
+SPREADSHEETS = ("spreadsheet", "spreadsheet_uk")
+# The header each export variant writes (none: no header).
+HEADERS = {
+    **{variant: HEADER_ALIASES[variant] for variant in VARIANTS if variant in HEADER_ALIASES},
+    "spreadsheet_uk": SPREADSHEET_HEADER,
+    "2020_old_names": HEADER_ALIASES["old_system"],
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -162,7 +172,7 @@ def _row(rng: random.Random, branch: str, when: dt.datetime, variant: str, capit
     """One valid transaction: the seven fields as this export writes them."""
     early = variant == "early_2021"
     items, pence, sold = _basket(
-        rng, pound_signs=variant == "2020", capitals=capitals, triples=early
+        rng, pound_signs=variant in ("2020", "2020_old_names"), capitals=capitals, triples=early
     )
     name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
     card = rng.random() < 0.6
@@ -171,7 +181,7 @@ def _row(rng: random.Random, branch: str, when: dt.datetime, variant: str, capit
     if rng.random() < 0.02:
         payment = payment.lower()
     total = _money(pence)
-    if variant in ("spreadsheet", "spreadsheet_uk"):
+    if variant in SPREADSHEETS:
         total = total.rstrip("0").rstrip(".") if total.endswith("0") else total
         number = f"{int(number) / 10**15:.2f}E+15" if number else ""
     if early:
@@ -219,7 +229,7 @@ def _file_order(row: list[str], variant: str) -> list[str]:
 
 def _write_csv(rows: list[list[str]], variant: str, header: tuple[str, ...] | None) -> bytes:
     out = io.StringIO()
-    eol = "\r\n" if variant in ("spreadsheet", "spreadsheet_uk", "early_2021") else "\n"
+    eol = "\r\n" if variant in (*SPREADSHEETS, "early_2021") else "\n"
     writer = csv.writer(out, lineterminator=eol)
     if header:
         writer.writerow(header)
@@ -235,7 +245,7 @@ def _write_csv(rows: list[list[str]], variant: str, header: tuple[str, ...] | No
         else:
             writer.writerow(_file_order(row, variant))
     data = out.getvalue().encode("utf-8")
-    bom = variant in ("spreadsheet", "spreadsheet_uk")
+    bom = variant in SPREADSHEETS
     return b"\xef\xbb\xbf" + data if bom else data
 
 
@@ -284,10 +294,11 @@ def generate(
             rows = _branch_day(
                 rng, branch, day, weekday, variant, transactions_per_branch_day, truth, capitals
             )
-            header = (
-                SPREADSHEET_HEADER if variant == "spreadsheet_uk" else HEADER_ALIASES.get(variant)
-            )
-            path.write_bytes(_write_csv(rows, variant, header))
+            if variant in SPREADSHEETS:  # a spreadsheet pads its save with empty rows
+                padding = random.Random(f"{seed}-{key}-padding").randint(1, MAX_PADDING_ROWS)
+                rows += [[""] * len(RAW_FIELDS)] * padding
+                truth.blank(padding)
+            path.write_bytes(_write_csv(rows, variant, HEADERS.get(variant)))
     stats = truth.as_json()
     stats["seconds"] = round(time.monotonic() - started, 2)
     stats["branches"] = names
@@ -329,4 +340,5 @@ def _branch_day(
             truth.valid(fields, branch, day, sold, pence)
         if rng.random() < BLANK_LINE_SHARE:
             rows.append([])
+            truth.blank()
     return rows

@@ -43,6 +43,9 @@ VARIANTS = (
     # The early-2021 layout (schema.LAYOUTS "early_2021"): CRLF, ISO with seconds, basket
     # as `size,product,price` triples, payment before total, card `"<network>,<number>"`.
     "early_2021",
+    # A 2020 export under the old system's header names (`date,location,...,ccn`), its
+    # baskets in the items grammar with `£` prices: the names never say the grammar.
+    "2020_old_names",
 )
 SPREADSHEET_HEADER = ("time", " branch", " name", " basket", " total", " payment", " card")
 CARD_NETWORKS = ("visa", "mastercard", "americanexpress", "discover")
@@ -52,6 +55,8 @@ SUNDAY_HOURS = range(9, 16)
 BAD_ROW_SHARE = 0.01
 DUPLICATE_SHARE = 0.005
 BLANK_LINE_SHARE = 0.003
+# A spreadsheet save ends with rows of empty fields (`,,,,,,`): up to this many.
+MAX_PADDING_ROWS = 300
 # Branches named `<City> <Area>`, as the chain names them; each resolves through its city.
 NEIGHBOURHOODS = {
     "London": ("Soho", "Camden", "Brixton", "Piccadilly"),

@@ -37,6 +37,7 @@ class Truth:
         self.by_date: Counter[str] = Counter()
         self.spellings: set[tuple[str, str, str]] = set()  # (product, size, flavour) as sold
         self.files = self.unreadable = self.empty = 0
+        self.blank_rows = 0  # blank lines and padding rows: no rows
         # Per file: its export variant and what it must load (key -> figures).
         self.by_file: dict[str, dict] = {}
         self._file: dict | None = None
@@ -48,7 +49,13 @@ class Truth:
             "items": 0,
             "pence": 0,
             "quarantined": 0,
+            "blank_rows": 0,
         }
+
+    def blank(self, lines: int = 1) -> None:
+        self.blank_rows += lines
+        if self._file is not None:
+            self._file["blank_rows"] += lines
 
     def bad(self, reason: str) -> None:
         self.rows += 1
@@ -81,6 +88,7 @@ class Truth:
             "rows": self.rows,
             "valid_transactions": len(self.valid_keys),
             "duplicates": self.duplicates,
+            "blank_rows": self.blank_rows,
             "quarantined_by_reason": {r: self.reasons.get(r, 0) for r in ROW_REASONS},
             "basket_items": self.items,
             "revenue": str(self.revenue.quantize(Decimal("0.01"))),
@@ -96,6 +104,7 @@ class Truth:
                     "basket_items": f["items"],
                     "revenue": str((Decimal(f["pence"]) / 100).quantize(Decimal("0.01"))),
                     "quarantined": f["quarantined"],
+                    "blank_rows": f["blank_rows"],
                 }
                 for key, f in sorted(self.by_file.items())
             },

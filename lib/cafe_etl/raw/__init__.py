@@ -2,12 +2,13 @@
 
 A raw row is one data row as the till wrote it: where it came from (source, source_file,
 file_date, line_number) and its fields as strings (`fields`, `field_count`). Headers and
-blank lines are not rows. Both the nightly files and the Kinesis records end up in this
-shape, so everything downstream is shared.
+blank lines (every field empty: spreadsheet padding too) are not rows. Both the nightly
+files and the Kinesis records end up in this shape, so everything downstream is shared.
 
 Owns reading the raw zone (files.py: keys, days, listing; scan.py: one read of a run's
-files) and mapping every export layout to one field order (layouts.py). May import io,
-schema and errors.
+files) and mapping every export layout and basket grammar to one field order and one
+grammar (layouts.py). May import io, schema, errors, and transform's definition of an item
+(so that an items basket is told by the same rule that validates it).
 """
 
 from cafe_etl.raw.files import (

@@ -6,7 +6,8 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from cafe_etl.schema import BASKET_TRIPLES, LAYOUTS, RAW_FIELDS
+from cafe_etl.schema import LAYOUTS, RAW_FIELDS
+from cafe_etl.transform.rows import PRICE, basket_is_valid
 
 # Enough parsed columns to see a row with too many fields; the count comes separately.
 MAX_PARSED_FIELDS = 9
@@ -24,6 +25,7 @@ _PARSE_SCHEMA = ", ".join(f"c{i} STRING" for i in range(MAX_PARSED_FIELDS))
 # Quoted fields collapse to one character so the commas left are the field separators
 # (an escaped quote "" just splits a field into two quoted runs: the count is the same).
 _QUOTED_FIELD = r'"[^"]*+"'
+_BARE_PRICE = "^" + PRICE + "$"
 RAW_ROW_SCHEMA = T.StructType(
     [
         T.StructField("source", T.StringType(), False),
@@ -41,12 +43,29 @@ def field_count(line: Column) -> Column:
     return F.size(F.split(F.regexp_replace(line, _QUOTED_FIELD, "Q"), ",")).cast("int")
 
 
+def whole_triples(basket: Column) -> Column:
+    """Whether a basket is whole TRIPLES (`Large,Latte,2.45,,Cortado,2.05`): not empty, its
+    comma-separated parts a multiple of three, every third part a price (transform.PRICE).
+    No basket in the ITEMS grammar is whole triples: none of its parts is a bare price.
+    """
+    parts = F.split(basket, ",")
+    n = F.size(parts)
+    prices = F.sequence(F.lit(3), F.greatest(n, F.lit(3)), F.lit(3))
+    return (
+        (F.trim(basket) != "")
+        & (n % 3 == 0)
+        & F.forall(prices, lambda i: F.trim(F.try_element_at(parts, i)).rlike(_BARE_PRICE))
+    )
+
+
 def triples_to_items(basket: Column) -> Column:
-    """A TRIPLES basket (`Large,Latte,2.45,,Cortado,2.05`) in the ITEMS grammar
-    (`Large Latte - 2.45, Cortado - 2.05`), so that one definition of an item (transform's
-    ITEM_PATTERN) validates, totals and splits every layout's baskets. A basket that is not
-    whole triples is left as it is: its parts then fail as items (`bad_item`), or it is
-    empty (`empty_basket`), the same reasons as in every other layout.
+    """A basket of a TRIPLES file in the ITEMS grammar: whole triples
+    (`Large,Latte,2.45,,Cortado,2.05`) become items (`Large Latte - 2.45, Cortado - 2.05`),
+    so that one definition of an item (transform's ITEM_PATTERN) validates, totals and
+    splits every file's baskets. Any other basket is not in its file's grammar: it is left
+    as written, so it fails as an item (`bad_item`) or is empty (`empty_basket`), the same
+    reasons as in an items file; one that would pass as items gets an empty last item
+    (`Cortado - 2.05,`), so that it fails too: a file has one grammar, never one per row.
     """
     parts = F.transform(F.split(basket, ","), F.trim)
     n = F.size(parts)
@@ -60,55 +79,74 @@ def triples_to_items(basket: Column) -> Column:
             F.try_element_at(parts, i * 3 + 3),
         )
 
-    whole = (n % 3 == 0) & (F.trim(basket) != "")
     items = F.transform(F.sequence(F.lit(0), (n / 3).cast("int") - 1), item)
-    return F.when(whole, F.array_join(items, ", ")).otherwise(basket)
+    return (
+        F.when(whole_triples(basket), F.array_join(items, ", "))
+        .when(basket_is_valid(basket), F.concat(basket, F.lit(",")))
+        .otherwise(basket)
+    )
 
 
-def to_canonical(fields: Column, layout: Column) -> Column:
+def to_canonical(fields: Column, layout: Column, triples: Column | None = None) -> Column:
     """A row's fields as its layout (index in schema.LAYOUTS) wrote them → RAW_FIELDS order
-    and the ITEMS basket grammar. Only a row with exactly the seven fields is mapped: with
-    any other count nobody knows which field is which (it is `wrong_field_count`).
+    and the ITEMS basket grammar. `triples`: whether the row's file writes its baskets as
+    triples (scan decides it per file, from the baskets); None: the row's own basket decides
+    (a stream record is the whole of its "file"). Only a row with exactly the seven fields is
+    mapped: with any other count nobody knows which field is which (`wrong_field_count`).
     """
-    mapped = None
-    for i, spec in enumerate(LAYOUTS):
-        if spec.order == RAW_FIELDS and spec.basket != BASKET_TRIPLES:
-            continue
-        cols = [F.try_element_at(fields, F.lit(spec.order.index(name) + 1)) for name in RAW_FIELDS]
-        if spec.basket == BASKET_TRIPLES:
-            at = RAW_FIELDS.index("basket")
-            cols[at] = triples_to_items(cols[at])
-        test = layout == i
-        mapped = (
-            F.when(test, F.array(*cols)) if mapped is None else mapped.when(test, F.array(*cols))
+    cols = []
+    for name in RAW_FIELDS:
+        position = None
+        for i, spec in enumerate(LAYOUTS):
+            if spec.order.index(name) == RAW_FIELDS.index(name):
+                continue
+            test, at = layout == i, F.lit(spec.order.index(name) + 1)
+            position = F.when(test, at) if position is None else position.when(test, at)
+        default = F.lit(RAW_FIELDS.index(name) + 1)
+        cols.append(
+            F.try_element_at(fields, default if position is None else position.otherwise(default))
         )
-    if mapped is None:
-        return fields
-    return F.when(F.size(fields) != len(RAW_FIELDS), fields).otherwise(mapped.otherwise(fields))
+    at = RAW_FIELDS.index("basket")
+    basket = cols[at]
+    if triples is None:
+        cols[at] = F.when(whole_triples(basket), triples_to_items(basket)).otherwise(basket)
+    else:
+        cols[at] = F.when(triples, triples_to_items(basket)).otherwise(basket)
+    return F.when(F.size(fields) != len(RAW_FIELDS), fields).otherwise(F.array(*cols))
 
 
 def parse_rows(data: DataFrame) -> DataFrame:
-    """Data lines (source_file, file_date, line_number, text[, layout]) → raw rows
-    (RAW_ROW_SCHEMA), in RAW_FIELDS order whatever the file's layout (default: index 0).
+    """Data lines (source_file, file_date, line_number, text[, layout][, triples]) → raw
+    rows (RAW_ROW_SCHEMA), in RAW_FIELDS order and the ITEMS basket grammar whatever the
+    file's layout (default: index 0) and basket grammar (default: each row's own basket).
 
     The CSV parse and the field count are computed once each in their own projection and
     only then read field by field (Spark keeps a projection apart rather than copy an
     expensive expression into each of its uses).
     """
     layout = F.col("layout") if "layout" in data.columns else F.lit(0)
+    per_file = "triples" in data.columns
     parsed = data.select(
         "source_file",
         "file_date",
         "line_number",
         layout.alias("_layout"),
+        (F.col("triples") if per_file else F.lit(None).cast("boolean")).alias("_triples"),
         F.from_csv(F.col("text"), _PARSE_SCHEMA, CSV_OPTIONS).alias("_p"),
         field_count(F.col("text")).alias("_n"),
+        F.col("text").alias("_text"),
     )
     # A quoted field the regex could not close shows up as an extra parsed column.
     last = F.col(f"_p.c{MAX_PARSED_FIELDS - 1}")
     count = F.when(last.isNotNull(), F.greatest("_n", F.lit(MAX_PARSED_FIELDS))).otherwise(
         F.col("_n")
     )
+    # A spreadsheet pads a row to the sheet's widest row (`…,CARD,1E+15,,,,`): empty fields
+    # after the seventh are not fields. Counted only on the rare rows of more than seven.
+    seven = F.lit(len(RAW_FIELDS))
+    count = F.when(
+        count > seven, F.greatest(count - trailing_empty_fields(F.col("_text")), seven)
+    ).otherwise(count)
     fields = F.array(*[F.coalesce(F.col(f"_p.c{i}"), F.lit("")) for i in range(MAX_PARSED_FIELDS)])
     counted = parsed.select("*", count.alias("_count"))
     # The row's fields in their own projection too: to_canonical reads them once per
@@ -118,14 +156,24 @@ def parse_rows(data: DataFrame) -> DataFrame:
         "file_date",
         "line_number",
         "_layout",
+        "_triples",
         "_count",
         F.slice(fields, 1, F.least("_count", F.lit(MAX_PARSED_FIELDS))).alias("_fields"),
     )
+    triples = F.col("_triples") if per_file else None
     return sliced.select(
         F.lit("batch").alias("source"),
         "source_file",
         "file_date",
         F.col("line_number").cast("long").alias("line_number"),
         F.col("_count").alias("field_count"),
-        to_canonical(F.col("_fields"), F.col("_layout")).alias("fields"),
+        to_canonical(F.col("_fields"), F.col("_layout"), triples).alias("fields"),
     )
+
+
+def trailing_empty_fields(line: Column) -> Column:
+    """Empty fields (commas and spaces) at the end of a line. Read from the reversed line,
+    so the pattern is anchored: at the end of the line it would be retried at every comma
+    of a long run of them."""
+    tail = F.regexp_extract(F.reverse(line), r"^[\s,]*+", 0)
+    return (F.length(tail) - F.length(F.replace(tail, F.lit(","), F.lit("")))).cast("int")

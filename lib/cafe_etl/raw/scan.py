@@ -13,6 +13,7 @@ from cafe_etl.frames import local_frame
 from cafe_etl.raw.files import RawFile, day_of, key_of
 from cafe_etl.raw.layouts import RAW_ROW_SCHEMA, parse_rows
 from cafe_etl.schema import EARLY_2021, LAYOUTS, NUMBER_LIKE
+from cafe_etl.transform.rows import PRICE
 
 BOM = "\ufeff"
 # The small tables the driver builds (frames.local_frame): (name, Spark SQL type) pairs.
@@ -26,8 +27,19 @@ OFFSET_COLUMNS = [
     ("source_file", "string"),
     ("file_date", "date"),
     ("layout", "int"),
+    ("triples", "boolean"),
 ]
 REPLACEMENT_CHAR = "\ufffd"
+# A line whose every field is empty (`,,,,,,`, ` , ,""`): a spreadsheet's padding rows, or
+# a blank line. Not a row.
+BLANK_LINE = r'^\s*+(?:""\s*+)?(?:,\s*+(?:""\s*+)?)*+$'
+# A basket's form, as the line shows it: an item (`… - 2.45`) before a comma (the next
+# item's or the next field's: a field follows the basket in every layout), or a quoted field
+# ending in a bare price after a comma (`"…,2.45"`): whole triples always end so and are
+# always quoted (they hold commas); no item does. Searched in the line as it is: cutting
+# the basket out of each line first (a regex per field) made the scan several times slower.
+_ENDS_AS_ITEM = r" - " + PRICE + r'\s*+"?\s*+,'
+_ENDS_AS_TRIPLE = r",\s*+" + PRICE + r'\s*+"\s*+,'
 
 
 @dataclass
@@ -39,6 +51,7 @@ class Extracted:
     unreadable: DataFrame  # (source_file, file_date), one row per unreadable file
     unreadable_keys: list[str]
     data_rows: int  # data rows in the readable files (headers and blank lines excluded)
+    blank_rows: int  # blank lines (all fields empty) in the readable files: not rows
 
 
 def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
@@ -47,12 +60,13 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
     Line numbers: the text source reads each file split in order, so within a split a
     line's position is its monotonically_increasing_id minus the split's smallest id; the
     lines of the file's earlier splits come from one small per-split aggregate, which also
-    gives each file's health (blank, header, binary, undecodable lines). That aggregate
-    (one row per split, no data) is the only thing collected to the driver.
+    gives each file's health (blank, header, binary, undecodable lines) and its lines' votes
+    on its layout and basket grammar. That aggregate (one row per split, no data) is the
+    only thing collected to the driver.
     """
     if not files:
         empty = local_frame(spark, RAW_ROW_COLUMNS, [])
-        return Extracted(empty, empty, local_frame(spark, UNREADABLE_COLUMNS, []), [], 0)
+        return Extracted(empty, empty, local_frame(spark, UNREADABLE_COLUMNS, []), [], 0, 0)
     # Per row only cheap columns: the file's path as Spark gives it, the split, an id and
     # the text. The path's key and day are worked out once per file, on the driver.
     # The text source hands over the file's bytes as they are; decoding them turns bytes
@@ -81,6 +95,8 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
             F.sum((F.col("has_bad_bytes") & ~F.col("is_blank")).cast("int")).alias("bad"),
             F.min_by("header_layout", "row_id").alias("first_header_layout"),
             F.sum(F.col("early_shape").cast("int")).alias("early_shaped"),
+            F.sum((F.col("grammar") == 1).cast("int")).alias("items_baskets"),
+            F.sum((F.col("grammar") == 2).cast("int")).alias("triples_baskets"),
         )
         .collect()
     )
@@ -98,6 +114,7 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
                 keys[s.path],
                 day_of(keys[s.path]),
                 health.layouts[keys[s.path]],
+                keys[s.path] in health.triples,
             )
             for s in splits
             if keys[s.path] not in health.unreadable
@@ -111,6 +128,7 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
         "is_blank",
         "header_layout",
         "layout",
+        "triples",
     )
     data = numbered.where(
         ~F.col("is_blank") & ~((F.col("line_number") == 1) & F.col("header_layout").isNotNull())
@@ -122,15 +140,16 @@ def extract(spark: SparkSession, files: list[RawFile]) -> Extracted:
         unreadable=unreadable,
         unreadable_keys=health.unreadable,
         data_rows=health.data_rows,
+        blank_rows=health.blank_rows,
     )
 
 
 def _line_flags(text: Column) -> list[Column]:
-    # Cheap tests first: a data row starts with a digit (its timestamp), a blank line is
-    # empty or starts with a space; the regexes run only for the other lines.
+    # Cheap tests first: a data row starts with a digit (its timestamp); the regexes run
+    # only for the other lines.
     starts_with_digit = F.substring(text, 1, 1).between("0", "9")
     is_blank = (
-        F.when(text == "", True).when(text.startswith(" "), F.trim(text) == "").otherwise(False)
+        F.when(starts_with_digit, False).when(text == "", True).otherwise(text.rlike(BLANK_LINE))
     )
     # A header (it counts only on line 1): no field holds a number. Its value is the index
     # of the layout whose header names it carries (case, spaces and quotes aside), else -1.
@@ -151,9 +170,19 @@ def _line_flags(text: Column) -> list[Column]:
         is_blank.alias("is_blank"),
         header_layout.cast("int").alias("header_layout"),
         (tail.endswith('"') | tail.endswith("None")).alias("early_shape"),
+        F.when(is_blank, 0).otherwise(basket_vote(text)).alias("grammar"),
         text.contains("\u0000").alias("has_nul"),
         text.contains(REPLACEMENT_CHAR).alias("has_bad_bytes"),
     ]
+
+
+def basket_vote(line: Column) -> Column:
+    """A data line's vote on its file's basket grammar, by its basket's form: 1 items (it
+    holds an item, `Cortado - 2.05`), 2 triples (it ends in a bare price, `"Large,Latte,2.45"`),
+    0 neither (no basket, a header). A basket that parses as items votes items, whole
+    triples vote triples; a broken one votes as its form says (it is quarantined in either
+    grammar)."""
+    return F.when(line.rlike(_ENDS_AS_ITEM), 1).when(line.rlike(_ENDS_AS_TRIPLE), 2).otherwise(0)
 
 
 @dataclass
@@ -161,11 +190,14 @@ class _Health:
     lines_before: dict[tuple[str, int], int]
     unreadable: list[str]
     data_rows: int
+    blank_rows: int
     layouts: dict[str, int]  # file key -> index in schema.LAYOUTS
+    triples: set[str]  # keys of the files whose baskets are triples
 
 
 def _file_health(splits: list, keys: dict[str, str], files: list[RawFile]) -> _Health:
-    """Per file, from its splits: line offsets, data rows, and whether it is text at all.
+    """Per file, from its splits: line offsets, data and blank rows, layout, basket grammar,
+    and whether it is text at all.
 
     A file is unreadable when it holds NUL bytes (binary), when most of its non-blank
     lines are not valid UTF-8 (not a till export with a few bad rows), or when it has
@@ -177,8 +209,9 @@ def _file_health(splits: list, keys: dict[str, str], files: list[RawFile]) -> _H
         by_file.setdefault(keys[split.path], []).append(split)
     lines_before: dict[tuple[str, int], int] = {}
     unreadable: list[str] = []
-    data_rows = 0
+    data_rows = blank_rows = 0
     layouts: dict[str, int] = {}
+    triples: set[str] = set()
     for key, parts in by_file.items():
         parts.sort(key=lambda p: p.block_start)
         seen = 0
@@ -193,12 +226,18 @@ def _file_health(splits: list, keys: dict[str, str], files: list[RawFile]) -> _H
         header_layout = parts[0].first_header_layout
         header = 0 if header_layout is None else 1
         data_rows += non_blank - header
+        blank_rows += sum(p.blank for p in parts)
         layouts[key] = _layout_of(header_layout, sum(p.early_shaped for p in parts), non_blank)
+        # The basket grammar too is the file's, whatever its header or shape: triples when
+        # more of its baskets are whole triples than are items (its majority, whenever one
+        # grammar has it), else items, the grammar of most exports.
+        if sum(p.triples_baskets for p in parts) > sum(p.items_baskets for p in parts):
+            triples.add(key)
     for f in files:
         key = key_of(f.path)
         if key not in by_file and f.size > 0:
             unreadable.append(key)
-    return _Health(lines_before, sorted(unreadable), data_rows, layouts)
+    return _Health(lines_before, sorted(unreadable), data_rows, blank_rows, layouts, triples)
 
 
 def _layout_of(header_layout: int | None, early_shaped: int, non_blank: int) -> int:

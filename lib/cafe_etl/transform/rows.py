@@ -23,7 +23,10 @@ _TOTAL = r"^£?([0-9]{1,8}(\.[0-9]{1,2})?)$"
 # The one definition of an item: validation (as ITEM_SHAPE), totals (by PRICE_SUFFIX) and
 # basket_items all follow it; test_transform ties the two shorter patterns to it.
 ITEM_PATTERN = r"^(?:(Regular|Large) )?(.+?)(?: - (.+?))? - £?([0-9]{1,6}(?:\.[0-9]{1,2})?)$"
-PRICE_SUFFIX = r" - £?([0-9]{1,6}(?:\.[0-9]{1,2})?)$"
+# An item's price as written (its group: the amount without the pound sign), and the same
+# at the end of an item. Extract reads a triples basket's prices with PRICE too.
+PRICE = r"£?([0-9]{1,6}(?:\.[0-9]{1,2})?)"
+PRICE_SUFFIX = r" - " + PRICE + "$"
 # Whether text matches ITEM_PATTERN, without its groups: before the price suffix, the
 # optional size, the product and the optional flavour together match any text of one
 # character or more, so they reduce to `.+`. The same matches with no lazy groups to
