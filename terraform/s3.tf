@@ -89,8 +89,10 @@ data "aws_iam_policy_document" "access_log_delivery" {
 # changed script a changed object, so editing a script redeploys it.
 # ---------------------------------------------------------------------------------------
 
+# One script per deployed job: a batch-only deployment ships no streaming script. (The
+# jobs' own map, which checkov expands, so that it checks each object.)
 resource "aws_s3_object" "job_script" {
-  for_each = toset([for name in ["nightly_batch", "kinesis_stream"] : name if var.enable_streaming || name != "kinesis_stream"])
+  for_each = local.deployed_glue_jobs
 
   bucket      = module.bucket["artifacts"].id
   key         = "scripts/${each.key}.py"

@@ -21,6 +21,7 @@ import pytest
 from botocore.stub import Stubber
 from cafe_etl import jobs, runtime, stream
 from cafe_etl.errors import UsageError
+from cafe_etl.job_args import JobSpec, required
 from cafe_etl.runtime import Runtime, resolve_salt
 from cafe_etl.stream import glue as glue_stream
 from cafe_etl.stream.glue import glue_batch_function
@@ -263,7 +264,8 @@ def test_on_glue_a_failure_logs_its_traceback_at_error_scrubbed(monkeypatch, cap
     monkeypatch.setattr(jobs, "build_runtime", fake_runtime)
     argv = ["x", "--JOB_NAME", "j", "--conf", "spark.sql.shuffle.partitions=4 --conf spark.a=b"]
     with caplog.at_level(logging.ERROR, logger="cafe_etl"):
-        assert jobs.run_job(argv, ("JOB_NAME",), {}, body) == 1
+        spec = JobSpec("x", "a job that fails", {"JOB_NAME": required("the job's name")})
+        assert jobs.run_job(argv, spec, body) == 1
     # Glue's --conf is accepted, and its settings reach the runtime.
     assert seen["conf"] == {"spark.sql.shuffle.partitions": "4", "spark.a": "b"}
     errors = "\n".join(r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)

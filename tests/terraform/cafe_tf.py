@@ -185,8 +185,12 @@ def check_job_arguments(cfg: Config) -> list[str]:
 def check_job_scripts(cfg: Config, glue_jobs_dir: Path = GLUE_JOBS_DIR) -> list[str]:
     """Every job's script is one of the uploaded objects, and its file exists."""
     problems: list[str] = []
-    scripts = one(cfg.of_type("aws_s3_object").get("job_script", {}).get("for_each"))
-    uploaded = set(re.findall(r"['\"](\w+)['\"]", str(scripts)))
+    scripts = str(one(cfg.of_type("aws_s3_object").get("job_script", {}).get("for_each")))
+    # One object per deployed job (the jobs' own map), or a literal list of names.
+    if "local.deployed_glue_jobs" in scripts:
+        uploaded = set(glue_jobs(cfg))
+    else:
+        uploaded = set(re.findall(r"['\"](\w+)['\"]", scripts))
     for name in sorted(glue_jobs(cfg)):
         if name not in uploaded:
             problems.append(f"{name}: script is not one of the uploaded job_script objects")
