@@ -191,3 +191,21 @@ def test_second_run_refuses_while_one_holds_the_warehouse_then_a_one_day_rerun_r
     assert summary["transactions"] == 1 and summary["files_read"] == 1
     assert warehouse_dump(warehouse_url) == before
     assert len(lake_rows(lake, "transactions")) == EXPECTED["transactions"]
+
+
+def test_the_next_run_marks_a_run_left_running_abandoned_and_only_that_one(warehouse_url):
+    """A run whose process was killed stays `running`; the next run's lock, once held,
+    knows no other run lives and marks it `abandoned` (the SIGKILL test in test_crash
+    sees it on a real kill; this checks the rule on its own, without a JVM)."""
+    import datetime as dt
+
+    w = PostgresWarehouse(warehouse_url)
+    w.ensure_schema()
+    w.start_run("killed", "cafe-nightly", dt.datetime(2026, 11, 2, 3, 0))
+    w.start_run("done", "cafe-nightly", dt.datetime(2026, 11, 1, 3, 0))
+    w.finish_run("done", "succeeded", {})
+    with w.run_lock("cafe-nightly"):
+        pass
+    with psycopg.connect(warehouse_url) as conn:
+        runs = conn.execute("SELECT run_id, status FROM cafe.etl_run ORDER BY 1").fetchall()
+    assert runs == [("done", "succeeded"), ("killed", "abandoned")]
