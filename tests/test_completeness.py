@@ -293,6 +293,92 @@ def test_a_file_re_sent_to_the_same_size_is_changed_by_its_version_alone():
     assert completeness.plan_run(untouched, loaded, D2, catch_up=True).days == []
 
 
+def test_plan_over_several_days_refusals_and_the_missing_branch_window():
+    """Worked by hand: every processed day's files are read, every day's late files
+    named; a refusal names three gone files and counts the rest; a branch is missing when
+    it sent a file on any of the 7 days before, not on the 8th."""
+
+    def f(branch, day):
+        return RawFile(f"file:///raw/{key(branch, day)}", 10, "mtime:1")
+
+    def loaded(branch, day):
+        return completeness.LoadedFile(key(branch, day), day, branch, 10, "mtime:1", False)
+
+    listed = [f("Leeds", D1), f("York", D1), f("Hull", D1), f("Leeds", D2), f("York", D2)]
+    listed.append(f("Leeds", D3))
+    ledger = {e.key: e for e in (loaded("Leeds", D1), loaded("York", D1), loaded("Leeds", D2))}
+    plan = completeness.plan_run(listed, ledger, D3, catch_up=True)
+    assert plan.days == ["2026-11-01", "2026-11-02", "2026-11-03"]
+    assert [f.key for f in plan.files] == sorted(f.key for f in listed)
+    assert plan.late_files == [key("Hull", D1), key("York", D2)] and plan.resent_files == []
+
+    five = ("Bath", "Derby", "Hull", "Leeds", "York")
+    ledger = {key(b, D1): loaded(b, D1) for b in five}
+    plan = completeness.plan_run([f("York", D1)], ledger, D1, catch_up=False)
+    assert plan.days == [] and plan.files == []
+    assert plan.refused_days == {
+        "2026-11-01": "4 file(s) loaded earlier are no longer in the raw zone ("
+        f"{key('Bath', D1)}, {key('Derby', D1)}, {key('Hull', D1)} and 1 more); "
+        "reprocessing the day would delete their rows, so it keeps what is loaded. "
+        "Put the files back to reprocess the day."
+    }
+    three_gone = completeness.plan_run([f("Leeds", D1), f("York", D1)], ledger, D1, False)
+    assert (
+        f"({key('Bath', D1)}, {key('Derby', D1)}, {key('Hull', D1)}); "
+        in (three_gone.refused_days["2026-11-01"])
+    )
+
+    day = dt.date(2026, 11, 10)
+    ledger = {
+        e.key: e
+        for e in (
+            loaded("Here", day - dt.timedelta(1)),
+            loaded("Near", day - dt.timedelta(1)),
+            loaded("Edge", day - dt.timedelta(7)),
+            loaded("Far", day - dt.timedelta(8)),
+        )
+    }
+    plan = completeness.plan_run([f("Here", day)], ledger, day, catch_up=True)
+    assert plan.missing_branches == {"2026-11-10": ["Edge", "Near"]}
+    # A file outside the day folders is read with `all`; it has no day to report.
+    stray = RawFile("file:///raw/notes.csv", 5, "mtime:1")
+    plan = completeness.plan_run([f("Leeds", D1), stray], {}, None, catch_up=False)
+    assert plan.days == ["2026-11-01"] and len(plan.files) == 2
+
+
+def test_ledger_rows_keep_the_first_late_flag_and_read_back_from_either_driver():
+    when = dt.datetime(2026, 11, 3, 3, 0)
+    resent = RawFile(f"s3://raw/{key('Leeds', D1)}", 120, "etag:2")
+    late = RawFile(f"s3://raw/{key('York', D2)}", 90, "etag:1")
+    fresh = RawFile(f"s3://raw/{key('Leeds', D2)}", 80, "etag:1")
+    first = completeness.LoadedFile(key("Leeds", D1), D1, "Leeds", 100, "etag:1", True)
+    plan = completeness.Plan([resent, late, fresh], ["2026-11-01"], [key("York", D2)], [])
+    assert completeness.ledger_rows(plan, {first.key: first}, "r2", when) == [
+        (key("Leeds", D1), "2026-11-01", "Leeds", 120, "etag:2", "r2", when, True),
+        (key("York", D2), "2026-11-02", "York", 90, "etag:1", "r2", when, True),
+        (key("Leeds", D2), "2026-11-02", "Leeds", 80, "etag:1", "r2", when, False),
+    ]
+    # PostgreSQL's types, and the Redshift Data API's strings, give the same ledger.
+    native = [
+        (key("Leeds", D1), D1, "Leeds", 120, "etag:2", True),
+        ("x.csv", None, "x", 5, "", False),
+    ]
+    data_api = [
+        (key("Leeds", D1), "2026-11-01 00:00:00", "Leeds", "120", "etag:2", "True"),
+        ("x.csv", None, "x", "5", "", "f"),
+    ]
+    expected = {
+        key("Leeds", D1): completeness.LoadedFile(
+            key("Leeds", D1), D1, "Leeds", 120, "etag:2", True
+        ),
+        "x.csv": completeness.LoadedFile("x.csv", None, "x", 5, "", False),
+    }
+    assert completeness.ledger_from_rows(native) == expected
+    assert completeness.ledger_from_rows(data_api) == expected
+    # The ledger a plan reads: its days and the missing-branch window before the first.
+    assert completeness.ledger_window([late, resent], D3) == (dt.date(2026, 10, 25), D3)
+
+
 def test_redshift_load_writes_the_ledger_in_the_same_batch_and_every_statement_parses(
     lake_s3,  # noqa: F811 (the fixture imported above)
 ):
