@@ -22,7 +22,7 @@ START ?= 2026-11-02
 SEED ?= 42
 PROCESS_DATE ?= all
 
-.PHONY: help setup run test lint tf-check package clean soak bench stream chromium class-archive
+.PHONY: help setup run test lint tf-check package clean soak bench stream chromium class-archive mutate
 
 help:
 	@echo "make run      - set up, generate sample data if none, run the nightly job locally"
@@ -33,6 +33,7 @@ help:
 	@echo "make package  - build the library wheel Terraform uploads (dist/)"
 	@echo "make bench    - time the nightly job on 1M generated transactions (TRANSACTIONS=N)"
 	@echo "make soak     - the property-based tests with many more examples"
+	@echo "make mutate   - mutation testing (mutmut) of the planner and the warehouse SQL"
 	@echo "make stream   - the streaming job on a local Kinesis (moto), with throughput and latency"
 	@echo "make class-archive - dump Spark's classes for faster local starts (bench and stream do)"
 
@@ -125,6 +126,20 @@ clean:
 
 soak: $(STAMP)
 	HYPOTHESIS_PROFILE=soak $(PY) -m pytest tests/test_properties.py -q
+
+# Mutation testing, not part of `make test` (its tool is the `mutation` extra, installed
+# here only). mutmut runs in a copy of the project where lib/ is src/ (pyproject.toml's
+# [tool.mutmut] says why); `mutmut results` there lists the surviving mutants, `mutmut
+# show <name>` shows one.
+MUTATE_DIR := $(DATA)/mutation
+MUTMUT := $(abspath $(VENV))/bin/mutmut
+mutate: $(STAMP)
+	$(VENV)/bin/uv pip install --quiet --python $(PY) $(SPARK_WHEEL) -e '.[local,dev,mutation]' \
+		|| $(PIP) install --quiet --disable-pip-version-check -e '.[local,dev,mutation]'
+	rm -rf $(MUTATE_DIR) && mkdir -p $(MUTATE_DIR)
+	cp -r lib $(MUTATE_DIR)/src && cp -r tests terraform glue_jobs pyproject.toml $(MUTATE_DIR)/
+	cd $(MUTATE_DIR) && $(MUTMUT) run --max-children 2 && $(MUTMUT) results \
+		&& echo "surviving mutants: $$($(MUTMUT) results | grep -c ': survived')"
 
 # make bench [TRANSACTIONS=1000000] [BRANCHES=120] [DAYS=3] [COMPARE=--compare] [CORES=1,2]
 # A night of the chain: make bench TRANSACTIONS=60000 BRANCHES=150 DAYS=1

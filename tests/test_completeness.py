@@ -8,6 +8,8 @@ the same final raw files.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from decimal import Decimal
 
 import psycopg
 import pytest
@@ -70,6 +72,17 @@ def query(url: str, statement: str) -> list[tuple]:
         return conn.execute(statement).fetchall()
 
 
+def figures(url: str) -> dict[tuple[dt.date, str], tuple[int, Decimal]]:
+    """(day, branch) -> (transactions, revenue) in the warehouse."""
+    rows = query(
+        url,
+        "SELECT f.sale_date, b.branch_name, count(*), sum(f.total_amount) "
+        "FROM cafe.fact_transaction f JOIN cafe.dim_branch b USING (branch_id) "
+        "GROUP BY 1, 2",
+    )
+    return {(day, branch): (n, total) for day, branch, n, total in rows}
+
+
 def test_late_resent_and_deleted_files_and_a_failed_load_across_nights_load_each_file_once(
     spark, tmp_path, warehouse_url, pg_server, monkeypatch
 ):
@@ -79,9 +92,11 @@ def test_late_resent_and_deleted_files_and_a_failed_load_across_nights_load_each
        ledger's, after every merge): the whole warehouse stays as it was, ledger included,
        and the run is recorded failed; the same night run again loads the day;
     3. the missing file arrives late, another is re-sent corrected, day 3 arrives: the
-       three days are processed whole and equal one run over everything;
-    4. nothing new: nothing changes;
-    5. a loaded file is deleted and a late one lands on its day: the day is refused, by
+       three days are processed whole, hold the figures worked by hand, and equal one run
+       over everything;
+    4. a file re-sent corrected to the same byte length: its day is processed again;
+    5. nothing new: nothing changes;
+    6. a loaded file is deleted and a late one lands on its day: the day is refused, by
        the scheduled night and by a run for that day alike, and no row is deleted."""
     from cafe_etl.warehouse import sql
 
@@ -131,6 +146,18 @@ def test_late_resent_and_deleted_files_and_a_failed_load_across_nights_load_each
     )
     assert [float(t) for b, t in totals if b == "Leeds"] == [2.15, 4.20]
     assert len(lake_rows(lake, "transactions")) == 17
+    # Worked by hand from the files: three 2.15 lattes a file, but Leeds's corrected day 1
+    # (2.15, and 2.15 + 2.05); one item a sale, two in the corrected sale.
+    three = (3, Decimal("6.45"))
+    assert figures(warehouse_url) == {
+        (D1, "Leeds"): (2, Decimal("6.35")),
+        (D1, "York"): three,
+        (D2, "Leeds"): three,
+        (D2, "York"): three,
+        (D3, "Leeds"): three,
+        (D3, "York"): three,
+    }
+    assert query(warehouse_url, "SELECT count(*) FROM cafe.fact_basket_item") == [(18,)]
     assert warehouse_dump(warehouse_url) == fresh_all(spark, raw, tmp_path, pg_server)
     coverage = query(
         warehouse_url,
@@ -154,10 +181,25 @@ def test_late_resent_and_deleted_files_and_a_failed_load_across_nights_load_each
     ]
     assert query(warehouse_url, "SELECT count(*) FROM cafe.etl_file") == [(6,)]
 
+    # York's till re-sends day 3 corrected, to the same byte length: one price 2.15 -> 2.25.
+    # Only its version (the ETag on S3, the modification time here) tells it changed.
+    york = raw / key("York", D3)
+    corrected = till_file("York", D3).replace("Latte - 2.15,2.15", "Latte - 2.25,2.25", 1)
+    assert len(corrected) == york.stat().st_size and corrected != york.read_text()
+    loaded_at = york.stat().st_mtime
+    york.write_text(corrected)
+    os.utime(york, (loaded_at + 60, loaded_at + 60))  # a minute later, whatever the clock
+    resent = night(spark, raw, lake, warehouse_url, today=D3 + dt.timedelta(days=2))
+    assert resent["days_processed"] == ["2026-11-03"] and resent["resent_files"] == [
+        key("York", D3)
+    ]
+    assert resent["transactions"] == 6 and resent["late_files"] == []
+    assert figures(warehouse_url)[(D3, "York")] == (3, Decimal("6.55"))  # 2.25 + 2 x 2.15
+
     before = warehouse_dump(warehouse_url)
     ledger = query(warehouse_url, "SELECT * FROM cafe.etl_file ORDER BY 1")
     lake_before = sorted(str(p) for p in lake.rglob("*.parquet"))
-    quiet = night(spark, raw, lake, warehouse_url, today=D3 + dt.timedelta(days=2))
+    quiet = night(spark, raw, lake, warehouse_url, today=D3 + dt.timedelta(days=3))
     assert quiet["days_processed"] == [] and quiet["files_read"] == 0
     assert quiet["late_files"] == [] and quiet["resent_files"] == []
     assert warehouse_dump(warehouse_url) == before
@@ -170,7 +212,7 @@ def test_late_resent_and_deleted_files_and_a_failed_load_across_nights_load_each
     (raw / key("York", D1)).unlink()  # expired, or deleted by hand
     send(raw, "Hull", D1)  # and a late file for the same day
     for summary in (
-        night(spark, raw, lake, warehouse_url, today=D3 + dt.timedelta(days=3)),
+        night(spark, raw, lake, warehouse_url, today=D3 + dt.timedelta(days=4)),
         run_nightly(spark, raw, lake, warehouse_url, "2026-11-01"),
     ):
         assert summary["days_processed"] == []
@@ -253,6 +295,111 @@ def test_a_branch_closed_on_purpose_is_not_missing():
     assert plan.missing_branches["2026-11-03"] == []
     without = completeness.plan_run(listed, {}, None, catch_up=False)
     assert without.missing_branches["2026-11-02"] == ["Hull", "Ripon", "York"]
+
+
+def test_a_file_re_sent_to_the_same_size_is_changed_by_its_version_alone():
+    """A till re-sends a corrected file of the same byte length (a price 2.45 -> 2.55): only
+    its version (S3's ETag) differs from the ledger's, and that is enough."""
+    loaded = {
+        key(b, D1): completeness.LoadedFile(key(b, D1), D1, b, 120, f"etag:{b}-1", False)
+        for b in ("Leeds", "York")
+    }
+    listed = [
+        RawFile(f"s3://raw/{key('Leeds', D1)}", 120, "etag:Leeds-2"),  # same size, new ETag
+        RawFile(f"s3://raw/{key('York', D1)}", 120, "etag:York-1"),  # untouched
+    ]
+    plan = completeness.plan_run(listed, loaded, D2, catch_up=True)
+    assert plan.days == ["2026-11-01"] and plan.resent_files == [key("Leeds", D1)]
+    assert [f.key for f in plan.files] == [key("Leeds", D1), key("York", D1)]  # the day whole
+    assert plan.late_files == []
+    untouched = [RawFile(f"s3://raw/{key(b, D1)}", 120, f"etag:{b}-1") for b in ("Leeds", "York")]
+    assert completeness.plan_run(untouched, loaded, D2, catch_up=True).days == []
+
+
+def test_plan_over_several_days_refusals_and_the_missing_branch_window():
+    """Worked by hand: every processed day's files are read, every day's late files
+    named; a refusal names three gone files and counts the rest; a branch is missing when
+    it sent a file on any of the 7 days before, not on the 8th."""
+
+    def f(branch, day):
+        return RawFile(f"file:///raw/{key(branch, day)}", 10, "mtime:1")
+
+    def loaded(branch, day):
+        return completeness.LoadedFile(key(branch, day), day, branch, 10, "mtime:1", False)
+
+    listed = [f("Leeds", D1), f("York", D1), f("Hull", D1), f("Leeds", D2), f("York", D2)]
+    listed.append(f("Leeds", D3))
+    ledger = {e.key: e for e in (loaded("Leeds", D1), loaded("York", D1), loaded("Leeds", D2))}
+    plan = completeness.plan_run(listed, ledger, D3, catch_up=True)
+    assert plan.days == ["2026-11-01", "2026-11-02", "2026-11-03"]
+    assert [f.key for f in plan.files] == sorted(f.key for f in listed)
+    assert plan.late_files == [key("Hull", D1), key("York", D2)] and plan.resent_files == []
+
+    five = ("Bath", "Derby", "Hull", "Leeds", "York")
+    ledger = {key(b, D1): loaded(b, D1) for b in five}
+    plan = completeness.plan_run([f("York", D1)], ledger, D1, catch_up=False)
+    assert plan.days == [] and plan.files == []
+    assert plan.refused_days == {
+        "2026-11-01": "4 file(s) loaded earlier are no longer in the raw zone ("
+        f"{key('Bath', D1)}, {key('Derby', D1)}, {key('Hull', D1)} and 1 more); "
+        "reprocessing the day would delete their rows, so it keeps what is loaded. "
+        "Put the files back to reprocess the day."
+    }
+    three_gone = completeness.plan_run([f("Leeds", D1), f("York", D1)], ledger, D1, False)
+    assert (
+        f"({key('Bath', D1)}, {key('Derby', D1)}, {key('Hull', D1)}); "
+        in (three_gone.refused_days["2026-11-01"])
+    )
+
+    day = dt.date(2026, 11, 10)
+    ledger = {
+        e.key: e
+        for e in (
+            loaded("Here", day - dt.timedelta(1)),
+            loaded("Near", day - dt.timedelta(1)),
+            loaded("Edge", day - dt.timedelta(7)),
+            loaded("Far", day - dt.timedelta(8)),
+        )
+    }
+    plan = completeness.plan_run([f("Here", day)], ledger, day, catch_up=True)
+    assert plan.missing_branches == {"2026-11-10": ["Edge", "Near"]}
+    # A file outside the day folders is read with `all`; it has no day to report.
+    stray = RawFile("file:///raw/notes.csv", 5, "mtime:1")
+    plan = completeness.plan_run([f("Leeds", D1), stray], {}, None, catch_up=False)
+    assert plan.days == ["2026-11-01"] and len(plan.files) == 2
+
+
+def test_ledger_rows_keep_the_first_late_flag_and_read_back_from_either_driver():
+    when = dt.datetime(2026, 11, 3, 3, 0)
+    resent = RawFile(f"s3://raw/{key('Leeds', D1)}", 120, "etag:2")
+    late = RawFile(f"s3://raw/{key('York', D2)}", 90, "etag:1")
+    fresh = RawFile(f"s3://raw/{key('Leeds', D2)}", 80, "etag:1")
+    first = completeness.LoadedFile(key("Leeds", D1), D1, "Leeds", 100, "etag:1", True)
+    plan = completeness.Plan([resent, late, fresh], ["2026-11-01"], [key("York", D2)], [])
+    assert completeness.ledger_rows(plan, {first.key: first}, "r2", when) == [
+        (key("Leeds", D1), "2026-11-01", "Leeds", 120, "etag:2", "r2", when, True),
+        (key("York", D2), "2026-11-02", "York", 90, "etag:1", "r2", when, True),
+        (key("Leeds", D2), "2026-11-02", "Leeds", 80, "etag:1", "r2", when, False),
+    ]
+    # PostgreSQL's types, and the Redshift Data API's strings, give the same ledger.
+    native = [
+        (key("Leeds", D1), D1, "Leeds", 120, "etag:2", True),
+        ("x.csv", None, "x", 5, "", False),
+    ]
+    data_api = [
+        (key("Leeds", D1), "2026-11-01 00:00:00", "Leeds", "120", "etag:2", "True"),
+        ("x.csv", None, "x", "5", "", "f"),
+    ]
+    expected = {
+        key("Leeds", D1): completeness.LoadedFile(
+            key("Leeds", D1), D1, "Leeds", 120, "etag:2", True
+        ),
+        "x.csv": completeness.LoadedFile("x.csv", None, "x", 5, "", False),
+    }
+    assert completeness.ledger_from_rows(native) == expected
+    assert completeness.ledger_from_rows(data_api) == expected
+    # The ledger a plan reads: its days and the missing-branch window before the first.
+    assert completeness.ledger_window([late, resent], D3) == (dt.date(2026, 10, 25), D3)
 
 
 def test_redshift_load_writes_the_ledger_in_the_same_batch_and_every_statement_parses(

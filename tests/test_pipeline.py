@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 import psycopg
 import pytest
 from cafe_etl import processing
 from cafe_etl.warehouse.postgres import PostgresWarehouse
+from conftest import TEST_SALT
 from corpus import CARDS, EXPECTED, NAMES, write_corpus
 from helpers import (
     lake_files,
@@ -86,7 +88,7 @@ def test_corpus_with_every_variant_loads_exactly_the_valid_rows(corpus_run):
     assert (lake / "_runs" / f"{summary['run_id']}.json").exists()
 
 
-def test_no_personal_data_in_lake_quarantine_or_warehouse(corpus_run):
+def test_no_personal_data_in_lake_quarantine_or_warehouse_and_customer_keys_salted(corpus_run):
     _, lake, warehouse_url, _ = corpus_run
     texts = [
         str(v)
@@ -100,6 +102,29 @@ def test_no_personal_data_in_lake_quarantine_or_warehouse(corpus_run):
     assert personal_data_hits(texts, NAMES, CARDS) == []
     # The scan itself can fail: a planted name is found.
     assert personal_data_hits(texts + ["x Joe Bloggs"], NAMES, CARDS)
+    # A customer is only a salted hash: no text scan sees an unsalted one (a dictionary of
+    # names would undo it), so each key must be the salted recipe, written out with hashlib,
+    # for the names of the corpus's six good rows, worked out by hand (corpus.py).
+    customers = ["Joe Bloggs", "Ann Other", "Padded Person", "Wide Walter", "Sheet User"]
+    expected = {salted_customer_key(name) for name in [*customers, "Iso Isobel"]}
+    in_lake = {r["customer_key"] for r in lake_rows(lake, "transactions")}
+    with psycopg.connect(warehouse_url) as conn:
+        in_warehouse = {
+            k for (k,) in conn.execute("SELECT customer_key FROM cafe.fact_transaction")
+        }
+    assert in_lake == in_warehouse == expected
+    unsalted = {
+        getattr(hashlib, algorithm)(text.encode()).hexdigest()
+        for algorithm in ("md5", "sha1", "sha256", "sha512")
+        for secret in (*NAMES, *CARDS)
+        for text in (secret, secret.lower())
+    }
+    assert not unsalted & set(texts)
+
+
+def salted_customer_key(name: str) -> str:
+    """SHA-256 of the salt, `customer` and the lower-case name, joined by U+001F."""
+    return hashlib.sha256("\u001f".join([TEST_SALT, "customer", name.lower()]).encode()).hexdigest()
 
 
 def test_rerun_changes_nothing_even_with_several_lake_files_a_day(spark, corpus_copy, monkeypatch):
@@ -167,3 +192,21 @@ def test_second_run_refuses_while_one_holds_the_warehouse_then_a_one_day_rerun_r
     assert summary["transactions"] == 1 and summary["files_read"] == 1
     assert warehouse_dump(warehouse_url) == before
     assert len(lake_rows(lake, "transactions")) == EXPECTED["transactions"]
+
+
+def test_the_next_run_marks_a_run_left_running_abandoned_and_only_that_one(warehouse_url):
+    """A run whose process was killed stays `running`; the next run's lock, once held,
+    knows no other run lives and marks it `abandoned` (the SIGKILL test in test_crash
+    sees it on a real kill; this checks the rule on its own, without a JVM)."""
+    import datetime as dt
+
+    w = PostgresWarehouse(warehouse_url)
+    w.ensure_schema()
+    w.start_run("killed", "cafe-nightly", dt.datetime(2026, 11, 2, 3, 0))
+    w.start_run("done", "cafe-nightly", dt.datetime(2026, 11, 1, 3, 0))
+    w.finish_run("done", "succeeded", {})
+    with w.run_lock("cafe-nightly"):
+        pass
+    with psycopg.connect(warehouse_url) as conn:
+        runs = conn.execute("SELECT run_id, status FROM cafe.etl_run ORDER BY 1").fetchall()
+    assert runs == [("done", "succeeded"), ("killed", "abandoned")]

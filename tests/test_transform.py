@@ -149,24 +149,89 @@ REASON_CASES = {
 }
 
 
+# The documented order (README, "Quarantine"): a row gets the first reason it fails. Written
+# out here, not read from the code, so that the pairs below are an oracle of their own.
+DOCUMENTED_ORDER = (
+    "wrong_field_count",
+    "bad_timestamp",
+    "missing_branch",
+    "bad_total",
+    "bad_payment_method",
+    "empty_basket",
+    "bad_item",
+    "total_mismatch",
+)
+# How a row breaks one rule and only that one, as a change to GOOD: field -> new value
+# (wrong_field_count adds an eighth field, leaving the seven as they are).
+BREAK = {
+    "wrong_field_count": {"extra": "extra"},
+    "bad_timestamp": {"timestamp": "2021/03/01 9am"},
+    "missing_branch": {"branch": ""},
+    "bad_total": {"total": "four pounds"},
+    "bad_payment_method": {"payment_method": "CHEQUE"},
+    "empty_basket": {"basket": ""},
+    "bad_item": {"basket": "Large Latte - 2.45, Cortado"},
+    "total_mismatch": {"total": "4.52"},
+}
+# Pairs that share a field take a value breaking both, worked by hand. An empty basket has
+# no items, so it has no bad item either ("" is one empty item); an item that is not an
+# item but still ends in a price (`.` stops at a line break) makes the items add up to
+# 4.50 against a total of 4.52.
+BOTH = {
+    ("empty_basket", "bad_item"): {"basket": ""},
+    ("bad_item", "total_mismatch"): {
+        "basket": "Large Latte - 2.45, Cortado\n - 2.05",
+        "total": "4.52",
+    },
+}
+# No row breaks both of these: the items can only mismatch a total that is one, and a
+# basket that has items. Their order cannot change a row's reason.
+UNBREAKABLE_TOGETHER = {("bad_total", "total_mismatch"), ("empty_basket", "total_mismatch")}
+
+
+def broken(*changes: dict[str, str]) -> list[str]:
+    from cafe_etl.schema import RAW_FIELDS
+
+    row = list(GOOD)
+    for change in changes:
+        for field, value in change.items():
+            if field == "extra":
+                row.append(value)
+            else:
+                row[RAW_FIELDS.index(field)] = value
+    return row
+
+
+def two_rules_broken() -> list[tuple[list[str], str]]:
+    """A row for every pair of rules, breaking both: the earlier rule is its reason."""
+    cases = []
+    for i, first in enumerate(DOCUMENTED_ORDER):
+        for later in DOCUMENTED_ORDER[i + 1 :]:
+            if (first, later) in UNBREAKABLE_TOGETHER:
+                continue
+            both = BOTH.get((first, later))
+            row = broken(both) if both else broken(BREAK[first], BREAK[later])
+            cases.append((row, first))
+    return cases
+
+
 def test_every_reason_is_covered():
-    assert set(REASON_CASES) == set(ROW_REASONS)
+    assert set(REASON_CASES) == set(ROW_REASONS) == set(BREAK)
+    assert DOCUMENTED_ORDER == ROW_REASONS
+    # Each pair a row breaks at once is in the reason-order table: 28 pairs less 2.
+    assert len(two_rules_broken()) == 8 * 7 // 2 - len(UNBREAKABLE_TOGETHER)
 
 
-def test_each_quarantine_reason_first_reason_wins_and_penny_tolerance(spark):
-    # A bad timestamp, no branch and a bad total: the timestamp comes first.
-    first_wins = with_("timestamp", "never")
-    first_wins[1], first_wins[4] = "", "x"
+def test_each_quarantine_reason_the_first_in_order_wins_and_penny_tolerance(spark):
     within = with_("total", "4.51")  # a penny off the items, lower-case payment: good
     within[5] = "card"
     # Another day than its file's: bad_timestamp (stream records, with no file day, below).
     late = with_("timestamp", "02/03/2021 09:00")
     cases = [(REASON_CASES[r], r) for r in ROW_REASONS] + [
-        (GOOD, None),
-        (first_wins, "bad_timestamp"),
-        (within, None),
-        (late, "bad_timestamp"),
+        (broken(BREAK[r]), r) for r in ROW_REASONS
     ]
+    cases += [(GOOD, None), (within, None), (late, "bad_timestamp")]
+    cases += two_rules_broken()
     result = validated(spark, [row for row, _ in cases]).select(
         "line_number", "reason", "payment_method"
     )
@@ -177,7 +242,10 @@ def test_each_quarantine_reason_first_reason_wins_and_penny_tolerance(spark):
     )
     joined = result.join(expected, "line_number").orderBy("line_number")
     assert_column_equality(joined, "reason", "expected")
-    assert joined.where("line_number = 11").first()["payment_method"] == "CARD"
+    assert (
+        joined.where(f"line_number = {cases.index((within, None)) + 1}").first()["payment_method"]
+        == "CARD"
+    )
     # Stream records have no file day: the day check does not apply.
     assert validated(spark, [late], file_date=None).first()["reason"] is None
 

@@ -110,6 +110,39 @@ def test_branch_weekly_growth(built):
     ]
 
 
+def test_branch_day_coverage_shows_stream_only_days_and_files_without_sales(built):
+    """Per branch-day, files from the ledger and transactions from the facts, whichever
+    side has the day: sales with no file (the stream's only) show files = 0, a file
+    whose rows were all quarantined shows transactions = 0."""
+    with psycopg.connect(built) as conn:
+        ledger = [  # (key, day, branch, late)
+            ("2026/11/02/Leeds_02-11-2026_18-00-00.csv", "2026-11-02", "Leeds", False),
+            ("2026/11/02/York_02-11-2026_18-00-00.csv", "2026-11-02", "York", False),
+            ("2026/11/02/York_02-11-2026_20-00-00.csv", "2026-11-02", "York", True),
+            ("2026/11/09/York_09-11-2026_18-00-00.csv", "2026-11-09", "York", False),
+            ("misplaced.csv", None, "Leeds", False),  # no day: no branch-day
+        ]
+        for file_key, day, branch, late in ledger:
+            conn.execute(
+                "INSERT INTO cafe.etl_file VALUES (%s, %s, %s, 100, 'etag:x', 'r1',"
+                " '2026-11-10 03:00', %s)",
+                (file_key, day, branch, late),
+            )
+    got = rows(
+        built,
+        "SELECT CAST(sale_date AS TEXT), branch_name, region, files, transactions, late_files"
+        " FROM cafe.v_branch_day_coverage ORDER BY 1, 2",
+    )
+    yorks = "Yorkshire and The Humber"
+    assert got == [
+        ("2026-11-02", "Leeds", yorks, 1, 2, 0),
+        ("2026-11-02", "York", yorks, 2, 1, 1),
+        ("2026-11-09", "Bath", "South West", 0, 1, 0),  # stream only
+        ("2026-11-09", "Leeds", yorks, 0, 1, 0),  # stream only
+        ("2026-11-09", "York", yorks, 1, 0, 0),  # every row quarantined
+    ]
+
+
 @pytest.mark.parametrize("statement", view_ddl())
 def test_views_parse_as_redshift(statement):
     assert sqlglot.parse_one(statement, read="redshift") is not None
