@@ -74,7 +74,7 @@ class GlueJobNeverGetsTheSalt(BaseResourceCheck):
 
 
 class GlueJobWorkers(BaseResourceCheck):
-    # Sized and measured for these (README "Performance"); the wheel needs Python 3.11,
+    # Sized and measured for these (docs/performance.md); the wheel needs Python 3.11,
     # which only Glue 5.x has.
     EXPECTED = {
         "glueetl": {"worker_type": {"G.1X"}, "number_of_workers": {2}, "glue_version": {"5.1"}},
@@ -94,7 +94,13 @@ class GlueJobWorkers(BaseResourceCheck):
         )
 
     def scan_resource_conf(self, conf: dict) -> CheckResult:
-        expected = self.EXPECTED.get(_one(_block(conf, "command"), "name", "glueetl"))
+        command = str(_one(_block(conf, "command"), "name", "glueetl"))
+        if "${" in command or command.startswith("each."):
+            # checkov did not expand the jobs' for_each (no variable values given, as with a
+            # bare `checkov -d terraform`): nothing here to judge. The suite's run gives the
+            # values, and test_terraform_static requires this check to pass on every job.
+            return CheckResult.UNKNOWN
+        expected = self.EXPECTED.get(command)
         if expected is None:
             return CheckResult.FAILED
         for key, allowed in expected.items():
