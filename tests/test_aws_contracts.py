@@ -748,7 +748,10 @@ class CatalogDataApi(RecordingDataApi):
 
 def _run_ledger_calls() -> CatalogDataApi:
     """What a job sends besides its load: the bootstrap check, the run ledger (started,
-    failed) and the file ledger's read."""
+    failed), the file ledger's read, the dry run's look for the ledger, and the stream's
+    read of its last committed load at a restart."""
+    from cafe_etl.pipeline import LEDGER_EXISTS
+    from cafe_etl.stream.loads import last_load_query
     from cafe_etl.warehouse import bootstrap, sql
 
     api = CatalogDataApi(bootstrap.warehouse_objects())
@@ -758,6 +761,8 @@ def _run_ledger_calls() -> CatalogDataApi:
     w.start_run("run-1", "cafe-nightly", dt.datetime(2026, 11, 3, 2, 30))
     w.finish_run("run-1", "failed", {"error": "x"})
     w.query(sql.ledger_query("2026-11-01", "2026-11-02"))
+    w.query(LEDGER_EXISTS)
+    w.query(last_load_query("cafe-stream"))
     return api
 
 

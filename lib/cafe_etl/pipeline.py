@@ -199,11 +199,13 @@ def read_existing_ledger(args: dict, window: tuple[dt.date, dt.date]) -> dict:
     return read_ledger(warehouse, window) if found else {}
 
 
-# Redshift users may query the information schema, best with equality filters on schema
-# and table ("Querying system tables", Amazon Redshift Management Guide); PostgreSQL too.
+# The system catalog, which every user may read on Redshift as on PostgreSQL (the same
+# look-up the Redshift job makes for the bootstrap's objects, warehouse/bootstrap.py): a
+# dry run needs no privilege beyond the job's own.
 LEDGER_EXISTS = (
-    "SELECT table_name FROM information_schema.tables "
-    f"WHERE table_schema = '{SCHEMA}' AND table_name = '{ETL_FILE.name}'"
+    "SELECT c.relname FROM pg_catalog.pg_class c "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    f"WHERE n.nspname = '{SCHEMA}' AND c.relname = '{ETL_FILE.name}'"
 )
 
 

@@ -208,11 +208,7 @@ class WarehouseLoads:
 
     def last_loaded_batches(self) -> dict[str, list[list[int]]]:
         """The batches the job's last committed load names in the run log."""
-        job = self.job_name.replace("'", "''")
-        _, rows = self.warehouse.query(
-            f"SELECT summary FROM {sql.ETL_RUN_TABLE} WHERE job_name = '{job}' "
-            "AND status = 'succeeded' ORDER BY finished_at DESC LIMIT 1"
-        )
+        _, rows = self.warehouse.query(last_load_query(self.job_name))
         if not rows or not rows[0][0]:
             return {}
         try:
@@ -287,3 +283,12 @@ def in_ranges(key: str, ranges: dict[str, list[list[int]]]) -> bool:
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def last_load_query(job_name: str) -> str:
+    """The run-log row of the job's last committed load (its summary names the batches)."""
+    job = job_name.replace("'", "''")
+    return (
+        f"SELECT summary FROM {sql.ETL_RUN_TABLE} WHERE job_name = '{job}' "
+        "AND status = 'succeeded' ORDER BY finished_at DESC LIMIT 1"
+    )
