@@ -52,7 +52,7 @@ data "aws_iam_policy_document" "alerts_topic" {
     condition {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = concat(aws_cloudwatch_metric_alarm.stream_iterator_age[*].arn, [for a in aws_cloudwatch_metric_alarm.completeness : a.arn], [aws_cloudwatch_metric_alarm.redshift_usage_limit.arn])
+      values   = concat(aws_cloudwatch_metric_alarm.stream_iterator_age[*].arn, [for a in aws_cloudwatch_metric_alarm.completeness : a.arn], [aws_cloudwatch_metric_alarm.redshift_usage_limit.arn, aws_cloudwatch_metric_alarm.nightly_not_succeeded.arn])
     }
   }
 
@@ -79,23 +79,6 @@ data "aws_iam_policy_document" "alerts_topic" {
       test     = "ArnLike"
       variable = "aws:SourceArn"
       values   = ["arn:${local.partition}:budgets::${local.account_id}:*"]
-    }
-  }
-
-  statement {
-    sid       = "NightlySuccessAlarmPublishes"
-    actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.alerts.arn]
-
-    principals {
-      type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_metric_alarm.nightly_not_succeeded.arn]
     }
   }
 }

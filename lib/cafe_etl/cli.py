@@ -222,7 +222,12 @@ def _scan_pii(args: argparse.Namespace) -> int:
     return 1 if scanner.hits else 0
 
 
-JSON_HELP = "print JSON instead of a table"
+def command(sub, name: str, help: str, add_arguments, run) -> argparse.ArgumentParser:
+    """A subcommand whose module declares its options (`add_arguments`) and runs it."""
+    parser = sub.add_parser(name, help=help)
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -247,21 +252,14 @@ def build_parser() -> argparse.ArgumentParser:
     if LAPTOP_TOOLS:
         from cafe_etl.devtools import bench, generate, replay, stream_demo
 
-        gen = sub.add_parser("generate", help="write a sample raw dataset in the S3 key layout")
-        generate.add_arguments(gen)
-        gen.set_defaults(func=_generate)
-
-        replay_parser = sub.add_parser("replay", help="send raw rows to a Kinesis stream")
-        replay.add_replay_arguments(replay_parser)
-        replay_parser.set_defaults(func=_replay)
-
-        demo = sub.add_parser("stream-demo", help="moto Kinesis + replay + streaming job")
-        stream_demo.add_demo_arguments(demo)
-        demo.set_defaults(func=_stream_demo)
-
-        bench_parser = sub.add_parser("bench", help="time the nightly job on a generated dataset")
-        bench.add_arguments(bench_parser)
-        bench_parser.set_defaults(func=_bench)
+        command(sub, "generate", "write a sample raw dataset in the S3 key layout",
+                generate.add_arguments, _generate)  # fmt: skip
+        command(sub, "replay", "send raw rows to a Kinesis stream",
+                replay.add_replay_arguments, _replay)  # fmt: skip
+        command(sub, "stream-demo", "moto Kinesis + replay + streaming job",
+                stream_demo.add_demo_arguments, _stream_demo)  # fmt: skip
+        command(sub, "bench", "time the nightly job on a generated dataset",
+                bench.add_arguments, _bench)  # fmt: skip
 
     query = sub.add_parser("query", help="run SQL on the warehouse, print CSV with a header")
     kebab_option(query, "--warehouse-url", required=True, help=WAREHOUSE_URL_HELP)
@@ -282,29 +280,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     from cafe_etl import report as report_module
 
-    report = sub.add_parser("report", help="write the trends report as one HTML file")
-    report_module.add_arguments(report)
-    report.set_defaults(func=report_module.run)
+    command(sub, "report", "write the trends report as one HTML file",
+            report_module.add_arguments, report_module.run)  # fmt: skip
 
     trends = sub.add_parser("trends", help="print top branches and revenue by region")
     kebab_option(trends, "--warehouse-url", required=True, help=WAREHOUSE_URL_HELP)
     trends.add_argument("--json", action="store_true", help="print the tables as JSON")
     trends.set_defaults(func=_trends)
 
-    status_parser = sub.add_parser(
-        "status", help="the last runs, the coverage of recent days, quarantine by reason"
-    )
-    status.add_arguments(status_parser)
-    status_parser.set_defaults(func=status.run)
+    command(sub, "status", "the last runs, the coverage of recent days, quarantine by reason",
+            status.add_arguments, status.run)  # fmt: skip
 
     # The cost model reads the repository's terraform/ and checkov's HCL parser (the
     # `local` extra): a laptop command, not offered by the Glue wheel.
     if LAPTOP_TOOLS:
         from cafe_etl import cost
 
-        cost_parser = sub.add_parser("cost", help="the deployment's daily and monthly cost table")
-        cost.add_arguments(cost_parser)
-        cost_parser.set_defaults(func=cost.run)
+        command(sub, "cost", "the deployment's daily and monthly cost table",
+                cost.add_arguments, cost.run)  # fmt: skip
     return parser
 
 
