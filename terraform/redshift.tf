@@ -63,7 +63,7 @@ resource "aws_vpc_security_group_ingress_rule" "redshift_clients" {
 }
 
 # With enhanced VPC routing, COPY reads S3 through the VPC (an S3 gateway endpoint or a
-# NAT route must exist, see README).
+# NAT route must exist, see terraform/README.md).
 resource "aws_vpc_security_group_egress_rule" "redshift_https" {
   security_group_id = aws_security_group.redshift.id
   description       = "HTTPS to S3 for COPY from the lake"

@@ -199,7 +199,7 @@ variable "nightly_execution_class" {
 }
 
 variable "streaming_glue_version" {
-  description = "Glue version of the streaming job. The cafe_etl wheel needs Python 3.11, which only Glue 5.x has; see README before changing."
+  description = "Glue version of the streaming job. The cafe_etl wheel needs Python 3.11, which only Glue 5.x has; see terraform/README.md before changing."
   type        = string
   default     = "5.1"
 

@@ -191,7 +191,7 @@ METRIC_NAMESPACE = "CafeConnect/Completeness"
 METRICS = {
     "LateFiles": lambda summary: summary.get("late_file_count", 0),
     "MissingBranchDays": lambda summary: summary.get("missing_branch_days", 0),
-    # Branches the region table does not know (reference data, README): until the
+    # Branches the region table does not know (reference data, docs/warehouse.md): until the
     # reference CSV gains them they are region Unknown in every manager's trend.
     "BranchesWithoutRegion": lambda summary: len(summary.get("unknown_branches") or ()),
     # 1 for each run that succeeded: the alarm on its absence (terraform/completeness.tf)

@@ -39,10 +39,10 @@ from cafe_etl.cost.terraform import TERRAFORM_DIR, alarm_count
 # Workload assumptions (not Terraform's to decide)
 # ---------------------------------------------------------------------------------------
 
-# 150 branches at about 400 transactions a day: the nightly-sized run the README measures.
+# 150 branches at about 400 transactions a day: the nightly-sized run docs/performance.md measures.
 RECORDS_PER_DAY = 60_000
 RECORD_BYTES = 400
-# The nightly job on 2 G.1X workers, Glue's start included (README "Performance").
+# The nightly job on 2 G.1X workers, Glue's start included (docs/performance.md).
 NIGHTLY_MINUTES = 2.0
 # What a nightly run keeps the warehouse busy (COPY, merge, summary) and the crawler runs.
 NIGHTLY_LOAD_MINUTES = 5.0

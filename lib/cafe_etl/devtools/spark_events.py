@@ -15,7 +15,7 @@ What they show, for a Glue job with more workers:
 - `driver_result_bytes`: every byte the tasks sent back to the driver (task results:
   collected aggregates, broadcast tables, write commit messages, map statuses). A step
   that gathered the rows on the driver would make it grow with the rows; it stays a few
-  hundred KB whatever the size (see the bench's figures in the README).
+  hundred KB whatever the size (see the bench's figures in docs/performance.md).
 """
 
 from __future__ import annotations

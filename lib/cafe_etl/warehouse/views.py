@@ -80,7 +80,7 @@ FROM (
 # Data-quality views for operators, over the pipeline's own bookkeeping (the file ledger
 # is in the warehouse only) and its reference data; Athena and QuickSight have no copy.
 QUALITY_VIEWS: dict[str, str] = {
-    # Data quality for operators (README "Reference gaps"): branches without a region, and
+    # Data quality for operators (docs/warehouse.md, reference data): branches without a region, and
     # products whose names differ only in case or surrounding spaces (a load merges
     # those; any left here were loaded before that rule and go on the next load).
     "v_reference_gaps": f"""
