@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import logging
 import uuid
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from pyspark.sql import SparkSession
@@ -124,7 +125,8 @@ class WarehouseLoads:
         summary = self._summary(batches, reason)
         run_id = f"{self.job_name}-load-{uuid.uuid4().hex[:8]}"
         summary["run_id"] = run_id
-        self.warehouse.start_run(run_id, self.job_name, _utcnow())
+        started = dt.datetime.fromtimestamp(self.clock.time(), dt.UTC).replace(tzinfo=None)
+        self.warehouse.start_run(run_id, self.job_name, started)
         try:
             processing.check_conservation(summary)
             summary["warehouse"] = self.warehouse.load(
@@ -161,11 +163,10 @@ class WarehouseLoads:
         summary: dict = {"source": "stream", "reason": reason, "batches": len(batches)}
         for key in COUNTS:
             summary[key] = sum(b.counts.get(key, 0) for b in batches)
-        reasons: dict[str, int] = {}
+        reasons: Counter = Counter()
         for b in batches:
-            for why, n in b.counts.get("quarantined_by_reason", {}).items():
-                reasons[why] = reasons.get(why, 0) + n
-        summary["quarantined_by_reason"] = reasons
+            reasons.update(b.counts.get("quarantined_by_reason", {}))  # keeps zero counts
+        summary["quarantined_by_reason"] = dict(reasons)
         summary["loaded_batches"] = batch_ranges([b.key for b in batches])
         return summary
 
@@ -279,10 +280,6 @@ def batch_ranges(keys: list[str]) -> dict[str, list[list[int]]]:
 def in_ranges(key: str, ranges: dict[str, list[list[int]]]) -> bool:
     n = int(key[-10:])
     return any(first <= n <= last for first, last in ranges.get(key[:-10], []))
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def last_load_query(job_name: str) -> str:

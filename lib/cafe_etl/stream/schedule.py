@@ -13,9 +13,11 @@ import time
 from zoneinfo import ZoneInfo
 
 from cafe_etl.errors import UsageError
+from cafe_etl.job_args import STREAM
 
 LONDON = ZoneInfo("Europe/London")
-DEFAULT_LOAD_INTERVAL_SECONDS = 900
+# The job argument's default, declared once with its help text (job_args.STREAM).
+DEFAULT_LOAD_INTERVAL_SECONDS = int(STREAM.args["load_interval_seconds"].default)
 _HH_MM = re.compile(r"(\d{2}):(\d{2})")
 
 
