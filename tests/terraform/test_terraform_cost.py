@@ -17,26 +17,23 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from cafe_tf import TF_DIR, blocks, glue_jobs, load_config, one, trigger_edges
+from cafe_tf import (
+    REQUIRED_VARS,
+    TF_DIR,
+    blocks,
+    glue_jobs,
+    load_config,
+    one,
+    trigger_edges,
+)
 
 LONDON = ZoneInfo("Europe/London")
-REQUIRED = {
-    "environment": "dev",
-    "vpc_id": "vpc-0123456789abcdef0",
-    "redshift_subnet_ids": '["subnet-0123456789abcdef0","subnet-0123456789abcdef1","subnet-0123456789abcdef2"]',
-}
 STREAMING_COUNT = "${var.enable_streaming ? 1 : 0}"
 
 
 @pytest.fixture(scope="module")
 def cfg():
     return load_config(TF_DIR)
-
-
-@pytest.fixture(autouse=True)
-def _offline_terraform(monkeypatch):
-    monkeypatch.setenv("CHECKPOINT_DISABLE", "1")
-    monkeypatch.setenv("TF_IN_AUTOMATION", "1")
 
 
 def top_level_block(path: Path, containing: str) -> str:
@@ -62,7 +59,7 @@ def evaluate(directory: Path, hcl: str, outputs: dict[str, str], **values: str) 
     (directory / "main.tf").write_text(hcl + "\n" + body)
     options = {"auto_approve": ..., "input": False, "lock": False, "no_color": ...}
     retcode, _out, err = TerraformCommand.run(
-        "apply", options={**options, "var": {**REQUIRED, **values}}, chdir=str(directory)
+        "apply", options={**options, "var": {**REQUIRED_VARS, **values}}, chdir=str(directory)
     )
     assert retcode == 0, err
     retcode, out, err = TerraformCommand.run("output", options={"json": ...}, chdir=str(directory))

@@ -13,7 +13,7 @@ import pytest
 from cafe_etl import schema
 from cafe_etl.warehouse.model import SCHEMA
 from cafe_etl.warehouse.redshift_s3 import MANIFEST_FOLDER
-from cafe_tf import TF_DIR, load_config, one
+from cafe_tf import TF_DIR, load_config, one, terraform
 
 REPO = TF_DIR.parent
 
@@ -400,21 +400,8 @@ FILLED = {
 }
 
 
-@pytest.fixture(scope="module")
-def variables_only(tmp_path_factory):
-    import shutil
-
-    directory = tmp_path_factory.mktemp("variables")
-    for name in ("variables.tf", "enable_streaming_tmp.tf"):
-        if (TF_DIR / name).exists():
-            shutil.copy(TF_DIR / name, directory / name)
-    return directory
-
-
 def _plan(directory, tfvars) -> tuple[int, str]:
-    from test_terraform_static import _terraform
-
-    code, stdout, stderr = _terraform(
+    code, stdout, stderr = terraform(
         "plan", directory, input=False, lock=False, var_file=str(tfvars)
     )
     return code, stdout + stderr

