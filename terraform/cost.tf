@@ -17,9 +17,12 @@ resource "aws_redshiftserverless_usage_limit" "daily_rpu_hours" {
 }
 
 # Redshift Serverless publishes UsageLimitConsumed (RPU-hours used in the limit's period)
-# in AWS/Redshift-Serverless with the dimensions UsageLimitId, UsageType and Workgroup
-# ("Audit logging for Amazon Redshift Serverless", CloudWatch metrics); the alarm pages
-# the alert topic when the day's use reaches the limit.
+# with the dimensions UsageLimitId, UsageType (SERVERLESS_COMPUTE for this limit) and
+# Workgroup ("Audit logging for Amazon Redshift Serverless", CloudWatch metrics); the
+# alarm pages the alert topic when the day's use reaches the limit. That page does not
+# name the namespace: AWS/Redshift-Serverless is where Serverless metrics such as
+# ComputeSeconds are read from, an AWS page saying so was not found (see it in CloudWatch's
+# metric list after the first apply). The provider sets the limit's id to its usageLimitId.
 resource "aws_cloudwatch_metric_alarm" "redshift_usage_limit" {
   alarm_name          = "${local.name_prefix}-redshift-daily-rpu-hours"
   alarm_description   = "Redshift Serverless used its daily RPU-hours (redshift_usage_limit_rpu_hours): something loads or queries far more often than the cost model says. Runbook: ${local.runbook}#redshift-usage-limit"
@@ -90,7 +93,9 @@ locals {
   # logging for Amazon Redshift Serverless"). The crawlers run under the security
   # configuration, so Glue logs them to /aws-glue/crawlers-role/<role>-<configuration>
   # (as jobs to /aws-glue/jobs-<role>-<configuration>, Glue API JobRun.LogGroupName)
-  # instead of /aws-glue/crawlers.
+  # instead of /aws-glue/crawlers. A role with a path has it before the name
+  # (crawlers-role/service-role/<role>-<configuration>, GetCrawler's LastCrawl.LogGroup);
+  # glue_crawler has none.
   service_log_groups = merge(
     { for log in local.redshift_log_exports : "redshift_${log}" => "/aws/redshift/${local.redshift_namespace_name}/${log}" },
     { crawlers = "/aws-glue/crawlers-role/${aws_iam_role.glue_crawler.name}-${aws_glue_security_configuration.main.name}" },
