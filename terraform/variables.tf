@@ -471,7 +471,7 @@ variable "redshift_usage_limit_breach_action" {
 # ---------------------------------------------------------------------------------------
 
 variable "monthly_budget_usd" {
-  description = "Monthly AWS Budgets limit in USD for the resources tagged with this deployment's Project and Environment; alerts at 80 % forecast and 100 % actual. The default is `cafe-etl cost`'s monthly figure at the defaults with a margin."
+  description = "Monthly AWS Budgets limit in USD for the resources tagged Deployment = <project>-<environment> (activate that tag as a cost allocation tag first); alerts at 80 % forecast and 100 % actual. The default is `cafe-etl cost`'s monthly figure at the defaults with a margin."
   type        = number
   default     = 220
 
