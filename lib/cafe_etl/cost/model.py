@@ -131,14 +131,17 @@ def runs_per_day(cron: str) -> int:
     return count(fields[0], 60) * count(fields[1], 24)
 
 
+def _trading_minutes(values: Mapping[str, Any]) -> int:
+    return _minutes(values["trading_close"]) - _minutes(values["trading_open"])
+
+
 def stream_hours(values: Mapping[str, Any]) -> float:
     """Hours the streaming job runs on a winter (GMT) day, the longer one: the start
     trigger's fixed UTC time is the lead before opening in summer and an hour earlier than
     needed in winter (triggers.tf); it stops at closing, London time."""
     if not values["enable_streaming"]:
         return 0.0
-    trading = _minutes(values["trading_close"]) - _minutes(values["trading_open"])
-    return (trading + 60 * BST_OFFSET_HOURS + START_LEAD_MINUTES) / 60
+    return (_trading_minutes(values) + 60 * BST_OFFSET_HOURS + START_LEAD_MINUTES) / 60
 
 
 def stream_loads(values: Mapping[str, Any]) -> int:
@@ -147,7 +150,7 @@ def stream_loads(values: Mapping[str, Any]) -> int:
     start and the last load at the stop."""
     if not values["enable_streaming"]:
         return 0
-    trading_s = (_minutes(values["trading_close"]) - _minutes(values["trading_open"])) * 60
+    trading_s = _trading_minutes(values) * 60
     cadence = max(values["streaming_load_interval_seconds"], values["streaming_window_seconds"])
     return math.ceil(trading_s / cadence) + EXTRA_STREAM_LOADS
 
@@ -160,6 +163,10 @@ def redshift_busy_hours(values: Mapping[str, Any]) -> float:
     stream_s = min(stream_loads(values) * per_load, stream_hours(values) * 3600)
     nightly_s = runs_per_day(values["nightly_schedule"]) * NIGHTLY_LOAD_MINUTES * 60
     return (stream_s + nightly_s) / 3600
+
+
+def redshift_rpu_hours(values: Mapping[str, Any]) -> float:
+    return redshift_busy_hours(values) * values["redshift_base_capacity"]
 
 
 def warehouse_lag_minutes(values: Mapping[str, Any]) -> float | None:
@@ -198,13 +205,11 @@ def cost_lines(values: Mapping[str, Any], alarms: int) -> list[Line]:
         f"2 x {nightly_runs} run x {CRAWLER_DPUS} DPU x {CRAWLER_MINUTES:g} min",
         crawler_dpu_h * GLUE_DPU_HOUR.usd,
     )
-    busy = redshift_busy_hours(values)
-    rpu_h = busy * values["redshift_base_capacity"]
     add(
         "Redshift Serverless compute",
-        f"{stream_loads(values)} stream loads + nightly: {busy * 60:.0f} min x "
-        f"{values['redshift_base_capacity']} RPU",
-        rpu_h * REDSHIFT_RPU_HOUR.usd,
+        f"{stream_loads(values)} stream loads + nightly: "
+        f"{redshift_busy_hours(values) * 60:.0f} min x {values['redshift_base_capacity']} RPU",
+        redshift_rpu_hours(values) * REDSHIFT_RPU_HOUR.usd,
     )
     add(
         "Redshift managed storage",
@@ -310,11 +315,10 @@ def estimate(
     values: Mapping[str, Any], usd_to_gbp: float = USD_TO_GBP, tf_dir: Path = TERRAFORM_DIR
 ) -> Estimate:
     picked = {name: values.get(name) for name in MODEL_VARIABLES}
-    rpu_h = redshift_busy_hours(picked) * picked["redshift_base_capacity"]
     return Estimate(
         lines=cost_lines(picked, alarm_count(values, tf_dir)),
         usd_to_gbp=usd_to_gbp,
         warehouse_lag_minutes=warehouse_lag_minutes(picked),
-        redshift_rpu_hours_per_day=rpu_h,
+        redshift_rpu_hours_per_day=redshift_rpu_hours(picked),
         values=picked,
     )
