@@ -82,19 +82,17 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
 
-def _job_command(spec, argv: Sequence[str], job_name: str) -> int:
+def _job_command(entry: str, command: str, argv: Sequence[str], job_name: str) -> int:
+    """Runs `entry`, a job's `module:function` in cafe_etl.jobs, as `cafe-etl <command>`."""
     if not installed("pyspark"):  # the Glue wheel alone: Glue brings Spark, a laptop `make`
         raise UsageError(
             "running a job needs PySpark and Glue's library: on AWS it runs as the Glue "
             "job; on a laptop install the project with `make setup`"
         )
-    from cafe_etl import jobs
-
     argv = list(argv)
     if "--JOB_NAME" not in argv:
         argv += ["--JOB_NAME", job_name]
-    entry = jobs.nightly if spec is NIGHTLY else jobs.stream
-    return entry([f"cafe-etl {'batch' if spec is NIGHTLY else 'stream'}", *argv])
+    return lazy(entry)([f"cafe-etl {command}", *argv])
 
 
 def _batch(argv: Sequence[str]) -> int:
@@ -102,11 +100,11 @@ def _batch(argv: Sequence[str]) -> int:
     argv = [
         a for token in argv for a in (["--dry_run", "true"] if token == "--dry-run" else [token])
     ]
-    return _job_command(NIGHTLY, argv, DEFAULT_JOB_NAME)
+    return _job_command("cafe_etl.jobs:nightly", "batch", argv, DEFAULT_JOB_NAME)
 
 
 def _stream(argv: Sequence[str]) -> int:
-    return _job_command(STREAM, argv, "cafe-etl-stream-local")
+    return _job_command("cafe_etl.jobs:stream", "stream", argv, "cafe-etl-stream-local")
 
 
 def _replay(args: argparse.Namespace) -> int:
