@@ -22,7 +22,7 @@ START ?= 2026-11-02
 SEED ?= 42
 PROCESS_DATE ?= all
 
-.PHONY: help setup run test lint tf-check package clean soak bench stream chromium class-archive mutate
+.PHONY: help setup run test lint tf-check tf-docs package clean soak bench stream chromium class-archive mutate
 
 help:
 	@echo "make run      - set up, generate sample data if none, run the nightly job locally"
@@ -105,7 +105,6 @@ tf-check: $(STAMP)
 
 # terraform-docs' Inputs/Outputs tables, rendered from the .tf files (tests/terraform/tfdocs.py
 # says why not terraform-docs itself); a test fails while they are stale.
-.PHONY: tf-docs
 tf-docs: $(STAMP)
 	$(PY) tests/terraform/tfdocs.py
 

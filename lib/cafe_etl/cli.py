@@ -82,19 +82,17 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
 
-def _job_command(spec, argv: Sequence[str], job_name: str) -> int:
+def _job_command(entry: str, command: str, argv: Sequence[str], job_name: str) -> int:
+    """Runs `entry`, a job's `module:function` in cafe_etl.jobs, as `cafe-etl <command>`."""
     if not installed("pyspark"):  # the Glue wheel alone: Glue brings Spark, a laptop `make`
         raise UsageError(
             "running a job needs PySpark and Glue's library: on AWS it runs as the Glue "
             "job; on a laptop install the project with `make setup`"
         )
-    from cafe_etl import jobs
-
     argv = list(argv)
     if "--JOB_NAME" not in argv:
         argv += ["--JOB_NAME", job_name]
-    entry = jobs.nightly if spec is NIGHTLY else jobs.stream
-    return entry([f"cafe-etl {'batch' if spec is NIGHTLY else 'stream'}", *argv])
+    return lazy(entry)([f"cafe-etl {command}", *argv])
 
 
 def _batch(argv: Sequence[str]) -> int:
@@ -102,11 +100,11 @@ def _batch(argv: Sequence[str]) -> int:
     argv = [
         a for token in argv for a in (["--dry_run", "true"] if token == "--dry-run" else [token])
     ]
-    return _job_command(NIGHTLY, argv, DEFAULT_JOB_NAME)
+    return _job_command("cafe_etl.jobs:nightly", "batch", argv, DEFAULT_JOB_NAME)
 
 
 def _stream(argv: Sequence[str]) -> int:
-    return _job_command(STREAM, argv, "cafe-etl-stream-local")
+    return _job_command("cafe_etl.jobs:stream", "stream", argv, "cafe-etl-stream-local")
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -222,15 +220,27 @@ def _scan_pii(args: argparse.Namespace) -> int:
     return 1 if scanner.hits else 0
 
 
-def command(sub, name: str, help: str, add_arguments, run) -> argparse.ArgumentParser:
-    """A subcommand whose module declares its options (`add_arguments`) and runs it."""
+def lazy(target: str):
+    """`module:function`, imported only when it is called."""
+    module, _, name = target.partition(":")
+    return lambda *args: getattr(importlib.import_module(module), name)(*args)
+
+
+def command(sub, name: str, help: str, add_arguments, run, only: str | None = None):
+    """A subcommand whose module declares its options (`add_arguments`) and runs it; its
+    options are declared only when it is `only` (or `only` is None)."""
     parser = sub.add_parser(name, help=help)
-    add_arguments(parser)
+    if only in (None, name):
+        add_arguments(parser)
     parser.set_defaults(func=run)
     return parser
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every command, with the options of `only` (the one main() is about to run) or, when
+    None, of them all. The modules declaring a command's options are imported only for it:
+    some import PySpark, boto3 or moto, which `cafe-etl --help` or `query` need not wait for.
+    """
     parser = Parser(prog="cafe-etl", description=__doc__.split("\n\n")[1], epilog=EXIT_STATUS)
     parser.add_argument("--version", action="version", version=f"cafe-etl {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -250,16 +260,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     if LAPTOP_TOOLS:
-        from cafe_etl.devtools import bench, generate, replay, stream_demo
-
         command(sub, "generate", "write a sample raw dataset in the S3 key layout",
-                generate.add_arguments, _generate)  # fmt: skip
+                lazy("cafe_etl.devtools.generate:add_arguments"), _generate, only)  # fmt: skip
         command(sub, "replay", "send raw rows to a Kinesis stream",
-                replay.add_replay_arguments, _replay)  # fmt: skip
+                lazy("cafe_etl.devtools.replay:add_replay_arguments"), _replay, only)  # fmt: skip
         command(sub, "stream-demo", "moto Kinesis + replay + streaming job",
-                stream_demo.add_demo_arguments, _stream_demo)  # fmt: skip
+                lazy("cafe_etl.devtools.stream_demo:add_demo_arguments"), _stream_demo,
+                only)  # fmt: skip
         command(sub, "bench", "time the nightly job on a generated dataset",
-                bench.add_arguments, _bench)  # fmt: skip
+                lazy("cafe_etl.devtools.bench:add_arguments"), _bench, only)  # fmt: skip
 
     query = sub.add_parser("query", help="run SQL on the warehouse, print CSV with a header")
     kebab_option(query, "--warehouse-url", required=True, help=WAREHOUSE_URL_HELP)
@@ -278,10 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
         scan.add_argument("--log", action="append", help="a log file to scan (repeatable)")
         scan.set_defaults(func=_scan_pii)
 
-    from cafe_etl import report as report_module
-
     command(sub, "report", "write the trends report as one HTML file",
-            report_module.add_arguments, report_module.run)  # fmt: skip
+            lazy("cafe_etl.report:add_arguments"), lazy("cafe_etl.report:run"), only)  # fmt: skip
 
     trends = sub.add_parser("trends", help="print top branches and revenue by region")
     kebab_option(trends, "--warehouse-url", required=True, help=WAREHOUSE_URL_HELP)
@@ -289,15 +296,13 @@ def build_parser() -> argparse.ArgumentParser:
     trends.set_defaults(func=_trends)
 
     command(sub, "status", "the last runs, the coverage of recent days, quarantine by reason",
-            status.add_arguments, status.run)  # fmt: skip
+            status.add_arguments, status.run, only)  # fmt: skip
 
     # The cost model reads the repository's terraform/ and checkov's HCL parser (the
     # `local` extra): a laptop command, not offered by the Glue wheel.
     if LAPTOP_TOOLS:
-        from cafe_etl import cost
-
         command(sub, "cost", "the deployment's daily and monthly cost table",
-                cost.add_arguments, cost.run)  # fmt: skip
+                lazy("cafe_etl.cost:add_arguments"), lazy("cafe_etl.cost:run"), only)  # fmt: skip
     return parser
 
 
@@ -311,7 +316,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 sys.stdout.write(spec.help_text(f"cafe-etl {argv[0]}"))
                 return 0
             return run(argv[1:])
-        args = build_parser().parse_args(argv)
+        # Top-level options (--help, --version) take no value: a first word is the command.
+        chosen = argv[0] if argv and not argv[0].startswith("-") else ""
+        args = build_parser(chosen).parse_args(argv)
         return args.func(args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -94,7 +94,7 @@ def wants_help(argv: list[str] | tuple[str, ...]) -> bool:
     return bool(HELP_FLAGS & set(argv[1:]))
 
 
-_SALT = {
+_SALT_AND_COPY_ROLE = {
     "hash_salt_secret_id": Arg(
         "Secrets Manager secret holding the salt of customer keys (on Glue)", metavar="ID"
     ),
@@ -107,6 +107,9 @@ _SALT = {
     ),
 }
 _REFERENCE = Arg("branch-to-region CSV (default: the one shipped in the package)", metavar="URI")
+# Both jobs' destinations (Terraform's glue_common_arguments passes them to each).
+_LAKE = required("the Parquet lake: s3://bucket/lake/ or a folder", "URI")
+_WAREHOUSE = required(WAREHOUSE_URL_HELP, "URL")
 
 # The nightly job (Glue's glueetl command).
 NIGHTLY = JobSpec(
@@ -118,8 +121,8 @@ NIGHTLY = JobSpec(
     args={
         "JOB_NAME": required("the Glue job's name (cafe-etl batch gives a local one)"),
         "raw_uri": required("the raw zone: s3://bucket/raw/ or a folder", "URI"),
-        "lake_uri": required("the Parquet lake: s3://bucket/lake/ or a folder", "URI"),
-        "warehouse_url": required(WAREHOUSE_URL_HELP, "URL"),
+        "lake_uri": _LAKE,
+        "warehouse_url": _WAREHOUSE,
         "process_date": Arg(
             "the days to process: YYYY-MM-DD; FIRST..LAST, an inclusive range (a backfill "
             "in one run); all; or yesterday, the schedule's, which also takes up late and "
@@ -127,7 +130,7 @@ NIGHTLY = JobSpec(
             default="yesterday",
             metavar="DAYS",
         ),
-        **_SALT,
+        **_SALT_AND_COPY_ROLE,
         "lookback_days": Arg(
             "with yesterday: how many earlier days are checked for late or re-sent files",
             default="7",
@@ -155,8 +158,8 @@ STREAM = JobSpec(
     args={
         "JOB_NAME": required("the Glue job's name (cafe-etl stream gives a local one)"),
         "stream_name": required("the Kinesis data stream's name", "NAME"),
-        "lake_uri": required("the Parquet lake: s3://bucket/lake/ or a folder", "URI"),
-        "warehouse_url": required(WAREHOUSE_URL_HELP, "URL"),
+        "lake_uri": _LAKE,
+        "warehouse_url": _WAREHOUSE,
         "checkpoint_uri": required("where the job keeps its stream positions", "URI"),
         "window_seconds": Arg("seconds per micro-batch", default="30", metavar="N"),
         "kinesis_endpoint_url": Arg(
@@ -171,7 +174,7 @@ STREAM = JobSpec(
             "where a stream without a checkpoint starts: TRIM_HORIZON or LATEST",
             default="TRIM_HORIZON",
         ),
-        **_SALT,
+        **_SALT_AND_COPY_ROLE,
         "aws_region": Arg("the AWS region of the stream and the warehouse", metavar="REGION"),
         "stream_arn": Arg("the stream's ARN (Glue's Kinesis source names it so)", metavar="ARN"),
         "reference_uri": _REFERENCE,

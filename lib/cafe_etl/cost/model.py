@@ -15,16 +15,22 @@ from cafe_etl.cost.prices import (
     CLOUDWATCH_LOGS_STORE_GB_MONTH,
     CLOUDWATCH_METRIC_MONTH,
     DAYS_PER_MONTH,
+    GLUE_CRAWLER_MINIMUM_MINUTES,
     GLUE_DPU_HOUR,
     GLUE_FLEX_DPU_HOUR,
+    GLUE_G025X_DPU,
+    GLUE_JOB_MINIMUM_MINUTES,
     KINESIS_EXTENDED_RETENTION_SHARD_HOUR,
     KINESIS_ON_DEMAND_GB_IN,
     KINESIS_ON_DEMAND_GB_OUT,
+    KINESIS_ON_DEMAND_MINIMUM_RECORD_BYTES,
     KINESIS_ON_DEMAND_STREAM_HOUR,
     KINESIS_PUT_MILLION,
+    KINESIS_PUT_UNIT_BYTES,
     KINESIS_SHARD_HOUR,
     KMS_KEY_MONTH,
     KMS_REQUESTS_TEN_THOUSAND,
+    REDSHIFT_MINIMUM_SECONDS,
     REDSHIFT_RPU_HOUR,
     REDSHIFT_STORAGE_GB_MONTH,
     S3_GET_THOUSAND,
@@ -46,7 +52,7 @@ RECORD_BYTES = 400
 NIGHTLY_MINUTES = 2.0
 # What a nightly run keeps the warehouse busy (COPY, merge, summary) and the crawler runs.
 NIGHTLY_LOAD_MINUTES = 5.0
-CRAWLER_MINUTES = 10.0  # Glue bills a crawler run for at least 10 minutes
+CRAWLER_MINUTES = 10.0
 CRAWLER_DPUS = 2  # Glue picks a crawler's DPUs; 2 as in AWS's pricing example
 # A stream load (COPY of a few hundred rows and the merge) fits the 60-second minimum.
 STREAM_LOAD_SECONDS = 60
@@ -131,14 +137,17 @@ def runs_per_day(cron: str) -> int:
     return count(fields[0], 60) * count(fields[1], 24)
 
 
+def _trading_minutes(values: Mapping[str, Any]) -> int:
+    return _minutes(values["trading_close"]) - _minutes(values["trading_open"])
+
+
 def stream_hours(values: Mapping[str, Any]) -> float:
     """Hours the streaming job runs on a winter (GMT) day, the longer one: the start
     trigger's fixed UTC time is the lead before opening in summer and an hour earlier than
     needed in winter (triggers.tf); it stops at closing, London time."""
     if not values["enable_streaming"]:
         return 0.0
-    trading = _minutes(values["trading_close"]) - _minutes(values["trading_open"])
-    return (trading + 60 * BST_OFFSET_HOURS + START_LEAD_MINUTES) / 60
+    return (_trading_minutes(values) + 60 * BST_OFFSET_HOURS + START_LEAD_MINUTES) / 60
 
 
 def stream_loads(values: Mapping[str, Any]) -> int:
@@ -147,7 +156,7 @@ def stream_loads(values: Mapping[str, Any]) -> int:
     start and the last load at the stop."""
     if not values["enable_streaming"]:
         return 0
-    trading_s = (_minutes(values["trading_close"]) - _minutes(values["trading_open"])) * 60
+    trading_s = _trading_minutes(values) * 60
     cadence = max(values["streaming_load_interval_seconds"], values["streaming_window_seconds"])
     return math.ceil(trading_s / cadence) + EXTRA_STREAM_LOADS
 
@@ -156,10 +165,14 @@ def redshift_busy_hours(values: Mapping[str, Any]) -> float:
     """Hours a day the workgroup is billed: each load at least the 60-second minimum
     ("Billing for Amazon Redshift Serverless"); loads closer together than that keep it
     busy without a break, so the streaming share is at most the hours the job runs."""
-    per_load = max(STREAM_LOAD_SECONDS, 60)
+    per_load = max(STREAM_LOAD_SECONDS, REDSHIFT_MINIMUM_SECONDS)
     stream_s = min(stream_loads(values) * per_load, stream_hours(values) * 3600)
     nightly_s = runs_per_day(values["nightly_schedule"]) * NIGHTLY_LOAD_MINUTES * 60
     return (stream_s + nightly_s) / 3600
+
+
+def redshift_rpu_hours(values: Mapping[str, Any]) -> float:
+    return redshift_busy_hours(values) * values["redshift_base_capacity"]
 
 
 def warehouse_lag_minutes(values: Mapping[str, Any]) -> float | None:
@@ -182,29 +195,29 @@ def cost_lines(values: Mapping[str, Any], alarms: int) -> list[Line]:
     def add(item: str, usage: str, usd: float) -> None:
         lines.append(Line(item, usage, usd))
 
-    dpu = 0.25 * values["streaming_workers"]
+    dpu = GLUE_G025X_DPU * values["streaming_workers"]
     add("Glue streaming job", f"{dpu:g} DPU x {hours:.2f} h", dpu * hours * GLUE_DPU_HOUR.usd)
     flex = values["nightly_execution_class"] == "FLEX"
     nightly_price = GLUE_FLEX_DPU_HOUR if flex else GLUE_DPU_HOUR
-    nightly_dpu_h = nightly_runs * values["nightly_workers"] * max(NIGHTLY_MINUTES, 1) / 60
+    nightly_minutes = max(NIGHTLY_MINUTES, GLUE_JOB_MINIMUM_MINUTES)
+    nightly_dpu_h = nightly_runs * values["nightly_workers"] * nightly_minutes / 60
     add(
         "Glue nightly job" + (" (Flex)" if flex else ""),
         f"{nightly_runs} x {values['nightly_workers']} DPU x {NIGHTLY_MINUTES:g} min",
         nightly_dpu_h * nightly_price.usd,
     )
-    crawler_dpu_h = 2 * nightly_runs * CRAWLER_DPUS * max(CRAWLER_MINUTES, 10) / 60
+    crawler_minutes = max(CRAWLER_MINUTES, GLUE_CRAWLER_MINIMUM_MINUTES)
+    crawler_dpu_h = 2 * nightly_runs * CRAWLER_DPUS * crawler_minutes / 60
     add(
         "Glue crawlers (raw, lake)",
         f"2 x {nightly_runs} run x {CRAWLER_DPUS} DPU x {CRAWLER_MINUTES:g} min",
         crawler_dpu_h * GLUE_DPU_HOUR.usd,
     )
-    busy = redshift_busy_hours(values)
-    rpu_h = busy * values["redshift_base_capacity"]
     add(
         "Redshift Serverless compute",
-        f"{stream_loads(values)} stream loads + nightly: {busy * 60:.0f} min x "
-        f"{values['redshift_base_capacity']} RPU",
-        rpu_h * REDSHIFT_RPU_HOUR.usd,
+        f"{stream_loads(values)} stream loads + nightly: "
+        f"{redshift_busy_hours(values) * 60:.0f} min x {values['redshift_base_capacity']} RPU",
+        redshift_rpu_hours(values) * REDSHIFT_RPU_HOUR.usd,
     )
     add(
         "Redshift managed storage",
@@ -213,21 +226,22 @@ def cost_lines(values: Mapping[str, Any], alarms: int) -> list[Line]:
     )
     if streaming and values["kinesis_stream_mode"] == "PROVISIONED":
         shards = values["kinesis_shard_count"]
-        extra = 24 * shards * KINESIS_EXTENDED_RETENTION_SHARD_HOUR.usd
-        retention = extra if values["kinesis_retention_hours"] > 24 else 0.0
+        shard_hours = 24 * shards
+        extended = values["kinesis_retention_hours"] > 24
+        retention = shard_hours * KINESIS_EXTENDED_RETENTION_SHARD_HOUR.usd if extended else 0.0
         add(
             "Kinesis stream (provisioned)",
             f"{shards} shard x 24 h, retention {values['kinesis_retention_hours']} h",
-            24 * shards * KINESIS_SHARD_HOUR.usd + retention,
+            shard_hours * KINESIS_SHARD_HOUR.usd + retention,
         )
-        put_units = RECORDS_PER_DAY * math.ceil(RECORD_BYTES / 25_600)
+        put_units = RECORDS_PER_DAY * math.ceil(RECORD_BYTES / KINESIS_PUT_UNIT_BYTES)
         add(
             "Kinesis PUT payload units",
             f"{put_units:,} records",
             put_units / 1e6 * KINESIS_PUT_MILLION.usd,
         )
     elif streaming:
-        gb = RECORDS_PER_DAY * max(RECORD_BYTES, 1024) / 1024**3
+        gb = RECORDS_PER_DAY * max(RECORD_BYTES, KINESIS_ON_DEMAND_MINIMUM_RECORD_BYTES) / 1024**3
         add(
             "Kinesis stream (on-demand)",
             f"24 stream-hours, {gb:.3f} GB in and out",
@@ -310,11 +324,10 @@ def estimate(
     values: Mapping[str, Any], usd_to_gbp: float = USD_TO_GBP, tf_dir: Path = TERRAFORM_DIR
 ) -> Estimate:
     picked = {name: values.get(name) for name in MODEL_VARIABLES}
-    rpu_h = redshift_busy_hours(picked) * picked["redshift_base_capacity"]
     return Estimate(
         lines=cost_lines(picked, alarm_count(values, tf_dir)),
         usd_to_gbp=usd_to_gbp,
         warehouse_lag_minutes=warehouse_lag_minutes(picked),
-        redshift_rpu_hours_per_day=rpu_h,
+        redshift_rpu_hours_per_day=redshift_rpu_hours(picked),
         values=picked,
     )

@@ -77,6 +77,14 @@ CLOUDWATCH_LOGS_STORE_GB_MONTH = Price(
 )
 ATHENA_TB_SCANNED = Price(5.0, "TB scanned (10 MB minimum a query)", _ATHENA, _US_EAST, _READ)
 
+# The billing rules behind the units above, each used once by the model.
+GLUE_JOB_MINIMUM_MINUTES = 1
+GLUE_CRAWLER_MINIMUM_MINUTES = 10
+GLUE_G025X_DPU = 0.25  # a G.025X worker is a quarter of a DPU (streaming jobs only)
+REDSHIFT_MINIMUM_SECONDS = 60
+KINESIS_PUT_UNIT_BYTES = 25 * 1024
+KINESIS_ON_DEMAND_MINIMUM_RECORD_BYTES = 1024  # on-demand rounds each record up to 1 KB
+
 # An assumed rate, not a quote: override with --usd-gbp.
 USD_TO_GBP = 0.80
 DAYS_PER_MONTH = 365 / 12

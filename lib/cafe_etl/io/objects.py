@@ -11,8 +11,6 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
-import boto3
-
 
 def put_folder(folder: str | Path, uri: str, client=None) -> list[str]:
     """Every file under `folder` to `uri` + its relative path; returns the keys written.
@@ -32,7 +30,12 @@ def put_folder(folder: str | Path, uri: str, client=None) -> list[str]:
         raise ValueError(f"{uri!r}: expected s3://bucket/prefix/")
     prefix = parsed.path.lstrip("/")
     prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
-    client = client or boto3.client("s3")
+    if client is None:
+        # Imported for an s3:// target only: cafe_etl.io is imported by every warehouse
+        # command (query, status, report), which must not wait for boto3.
+        import boto3  # noqa: PLC0415
+
+        client = boto3.client("s3")
     keys = []
     for path in files:
         key = prefix + path.relative_to(root).as_posix()
