@@ -180,3 +180,28 @@ def test_a_bad_range_or_dry_run_value_stops_the_job_before_spark(job_in_process)
     assert code == 2 and "ends before it starts" in err
     code, err = job_in_process([*argv, "--dry_run", "yes"])
     assert code == 2 and "--dry_run 'yes' must be true or false" in err
+
+
+def test_a_dry_run_leaves_out_the_branches_the_reference_marks_closed(job_in_process, tmp_path):
+    # Hand-made: Leeds and York trade on 1 March, only Leeds on 2 March; the reference
+    # closes York on 2 March. The dry run must list the missing branches the run would.
+    raw = tmp_path / "raw"
+    line = "{d}/03/2021 09:00,{b},A Name,Latte - 2.15,2.15,CASH,\n"
+    for day, branch in (("01", "Leeds"), ("01", "York"), ("02", "Leeds")):
+        write_raw(
+            raw, f"2021/03/{day}/{branch}_{day}-03-2021_18-00-00.csv", line.format(d=day, b=branch)
+        )
+    reference = tmp_path / "branches.csv"
+    reference.write_text("town,region,closed\nYork,Yorkshire and The Humber,2021-03-02\n")
+    argv = ["--JOB_NAME", "t", "--raw_uri", str(raw), "--lake_uri", str(tmp_path / "lake")]
+    argv += ["--warehouse_url", f"embedded://{tmp_path / 'none'}", "--hash_salt", TEST_SALT]
+    argv += ["--process_date", "2021-03-01..2021-03-02", "--dry_run", "true"]
+
+    def missing(*extra: str) -> dict:
+        code, err = job_in_process([*argv, *extra])
+        assert code == 0, err
+        return json.loads(job_in_process.stdout.splitlines()[-1])["missing_branches"]
+
+    assert missing() == {"2021-03-02": ["York"]}
+    assert missing("--reference_uri", str(reference)) == {}
+    assert not (tmp_path / "lake").exists() and not (tmp_path / "none").exists()

@@ -144,7 +144,9 @@ def plan_batch(runtime: Runtime, args: dict) -> dict:
     """
     listed, target, catch_up = list_candidates(runtime.spark, args)
     ledger = read_existing_ledger(args, completeness.ledger_window(listed, target))
-    plan = completeness.plan_run(listed, ledger, target, catch_up)
+    # The same closures as the run, so the missing branches it lists are the run's.
+    _, closures = reference.read_reference(runtime.spark, args.get("reference_uri"))
+    plan = completeness.plan_run(listed, ledger, target, catch_up, closures.closed)
     late, resent = set(plan.late_files), set(plan.resent_files)
 
     def state(f: raw.RawFile) -> str:
