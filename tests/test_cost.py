@@ -193,3 +193,17 @@ def test_readme_headline_is_the_commands_figure_at_the_defaults(defaults):
     assert figures, "no **£X.XX a day** line in README's 'What it costs'"
     expected = cost.as_json(cost.estimate(defaults))["gbp_per_day"]
     assert {float(f) for f in figures} == {expected}
+
+
+def test_the_streaming_start_lead_is_the_one_triggers_tf_schedules():
+    # The model prices the stream from its start trigger: trading_open - 1 h - the lead,
+    # in UTC (terraform/triggers.tf). Written in two languages, so held equal here.
+    from cafe_etl.cost import model
+
+    triggers = (REPO / "terraform" / "triggers.tf").read_text(encoding="utf-8")
+    lead = re.search(r"streaming_start_lead_minutes\s*=\s*(\d+)", triggers)
+    assert lead and int(lead.group(1)) == model.START_LEAD_MINUTES
+    start = re.search(
+        r"local\.trading_open_minutes - (\d+) - local\.streaming_start_lead", triggers
+    )
+    assert start and int(start.group(1)) == 60 * model.BST_OFFSET_HOURS
