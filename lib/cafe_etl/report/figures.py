@@ -207,11 +207,13 @@ def _full_week(days: list[dt.date], weeks: list[dt.date]) -> int:
 
 def _hours(query, branches: dict, days: list[dt.date], where: str) -> list[int]:
     """Transactions per weekday (0 = Sunday) and hour, in the report's days."""
+    # Redshift's GROUP BY must list the select list's non-aggregate expressions ("GROUP BY
+    # clause", Amazon Redshift Database Developer Guide): the casts too, by position.
     hourly = query(
         f"SELECT b.branch_name, CAST(EXTRACT(DOW FROM f.sold_at) AS INTEGER),"
         f" CAST(EXTRACT(HOUR FROM f.sold_at) AS INTEGER), COUNT(*) FROM {_FACTS}"
         f" WHERE {_between(days[0], days[-1])}{where}"
-        f" GROUP BY b.branch_name, EXTRACT(DOW FROM f.sold_at), EXTRACT(HOUR FROM f.sold_at)"
+        f" GROUP BY 1, 2, 3"
     )
     hours = [min(int(r[2]) for r in hourly), max(int(r[2]) for r in hourly)]
     width = hours[1] - hours[0] + 1
