@@ -23,8 +23,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from cafe_etl.errors import UsageError
-from cafe_etl.job_args import kebab_option
+from cafe_etl.job_args import WAREHOUSE_URL_HELP, kebab_option
 from cafe_etl.report.figures import WEEKS, collect
 from cafe_etl.warehouse import open_warehouse
 
@@ -91,14 +90,7 @@ def _weeks(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The `report` subcommand's options (cli.py registers the subcommand)."""
-    kebab_option(
-        parser,
-        "--warehouse-url",
-        required=True,
-        metavar="URL",
-        help="the warehouse to read: embedded://DIR or postgresql://... on a laptop, "
-        "redshift://WORKGROUP/DATABASE on AWS",
-    )
+    kebab_option(parser, "--warehouse-url", required=True, metavar="URL", help=WAREHOUSE_URL_HELP)
     parser.add_argument("--out", required=True, metavar="FILE", help="the HTML file to write")
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument(
@@ -122,8 +114,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.warehouse_url:
-        raise UsageError("report needs --warehouse-url")
     path = write_report(
         args.warehouse_url, args.out, branch=args.branch, region=args.region, weeks=args.weeks
     )
