@@ -238,7 +238,7 @@ def _payments(query, branches: dict, days: list[dt.date], where: str) -> list[st
     return methods
 
 
-def _products(query, branches: dict, last: dt.date, where: str = "") -> tuple[list[str], dict]:
+def _products(query, branches: dict, last: dt.date, where: str) -> tuple[list[str], dict]:
     """Per branch and product (sizes together, flavours apart): items and revenue in the
     last 4 weeks and in the 4 before, as [product, last pence, before pence, last items,
     before items]. Both windows include their first and last days."""
