@@ -31,13 +31,11 @@ from cafe_etl.warehouse.model import (
     FACT_TRANSACTION,
     SCHEMA,
 )
+from cafe_etl.warehouse.views import FACTS
 
 COVERAGE_VIEW = "v_branch_day_coverage"
 WEEKS = 13  # a quarter: the report's default span
 WINDOW_DAYS = 28  # products and ranks: the last 4 weeks (products: against the 4 before)
-_FACTS = (
-    f"{FACT_TRANSACTION.qualified} f JOIN {DIM_BRANCH.qualified} b ON b.branch_id = f.branch_id"
-)
 
 
 def _date(value) -> dt.date:
@@ -164,7 +162,7 @@ def collect(
         (
             (name, _date(d), int(tx), _pence(rev))
             for name, d, tx, rev in query(
-                f"SELECT b.branch_name, f.sale_date, COUNT(*), SUM(f.total_amount) FROM {_FACTS}"
+                f"SELECT b.branch_name, f.sale_date, COUNT(*), SUM(f.total_amount) FROM {FACTS}"
                 f" WHERE ({' OR '.join(_between(a, b) for a, b in ranges)}){where}"
                 f" GROUP BY b.branch_name, f.sale_date"
             )
@@ -211,7 +209,7 @@ def _hours(query, branches: dict, days: list[dt.date], where: str) -> list[int]:
     # clause", Amazon Redshift Database Developer Guide): the casts too, by position.
     hourly = query(
         f"SELECT b.branch_name, CAST(EXTRACT(DOW FROM f.sold_at) AS INTEGER),"
-        f" CAST(EXTRACT(HOUR FROM f.sold_at) AS INTEGER), COUNT(*) FROM {_FACTS}"
+        f" CAST(EXTRACT(HOUR FROM f.sold_at) AS INTEGER), COUNT(*) FROM {FACTS}"
         f" WHERE {_between(days[0], days[-1])}{where}"
         f" GROUP BY 1, 2, 3"
     )
@@ -226,7 +224,7 @@ def _hours(query, branches: dict, days: list[dt.date], where: str) -> list[int]:
 
 def _payments(query, branches: dict, days: list[dt.date], where: str) -> list[str]:
     rows = query(
-        f"SELECT b.branch_name, f.payment_method, COUNT(*), SUM(f.total_amount) FROM {_FACTS}"
+        f"SELECT b.branch_name, f.payment_method, COUNT(*), SUM(f.total_amount) FROM {FACTS}"
         f" WHERE {_between(days[0], days[-1])}{where}"
         f" GROUP BY b.branch_name, f.payment_method"
     )
