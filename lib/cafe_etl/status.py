@@ -17,10 +17,10 @@ import json
 from collections import Counter
 
 from cafe_etl.job_args import WAREHOUSE_URL_HELP, kebab_option
-from cafe_etl.warehouse import Warehouse, open_warehouse
+from cafe_etl.warehouse import Warehouse, open_warehouse, views
 from cafe_etl.warehouse.model import ETL_RUN, SCHEMA
 
-COVERAGE_VIEW = f"{SCHEMA}.v_branch_day_coverage"
+COVERAGE_VIEW = f"{SCHEMA}.{views.COVERAGE_VIEW}"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

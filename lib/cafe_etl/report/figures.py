@@ -31,9 +31,8 @@ from cafe_etl.warehouse.model import (
     FACT_TRANSACTION,
     SCHEMA,
 )
-from cafe_etl.warehouse.views import FACTS
+from cafe_etl.warehouse.views import COVERAGE_VIEW, FACTS
 
-COVERAGE_VIEW = "v_branch_day_coverage"
 WEEKS = 13  # a quarter: the report's default span
 WINDOW_DAYS = 28  # products and ranks: the last 4 weeks (products: against the 4 before)
 

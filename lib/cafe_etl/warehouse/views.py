@@ -77,6 +77,9 @@ FROM (
 ) weekly""",
 }
 
+# Read by `cafe-etl status` and the report's completeness panel.
+COVERAGE_VIEW = "v_branch_day_coverage"
+
 # Data-quality views for operators, over the pipeline's own bookkeeping (the file ledger
 # is in the warehouse only) and its reference data; Athena and QuickSight have no copy.
 QUALITY_VIEWS: dict[str, str] = {
@@ -105,7 +108,7 @@ WHERE spellings > 1""",
     # Completeness: per branch and day, the till files loaded (from the file ledger), the
     # transactions, and the files that arrived after their day was first loaded. A
     # branch-day with transactions but no file (stream only) shows files = 0.
-    "v_branch_day_coverage": f"""
+    COVERAGE_VIEW: f"""
 SELECT COALESCE(l.sale_date, t.sale_date) AS sale_date,
        COALESCE(l.branch_name, t.branch_name) AS branch_name,
        b.region,
