@@ -27,6 +27,22 @@ from cafe_etl.job_args import WAREHOUSE_URL_HELP, kebab_option
 from cafe_etl.report.figures import WEEKS, collect
 from cafe_etl.warehouse import open_warehouse
 
+# The charts' sections, in page order: report.js fills each by its id.
+SECTIONS = (
+    ("daily", "Sales per day"),
+    ("weekly", "Week on week"),
+    ("ranking", "Ranking"),
+    ("heatmap", "Busy hours"),
+    ("products", "Products rising and falling"),
+    ("payments", "Payment mix"),
+    ("coverage", "Data completeness"),
+)
+_SECTION = (
+    '<section id="{id}"><h2>{heading}</h2><p class="note"></p><div class="chart"></div>'
+    '<details><summary>Figures</summary><div class="figures"></div></details>'
+    '<p class="download"><a class="csv" href="#">Download the figures (CSV)</a></p></section>'
+)
+
 
 def _asset(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
@@ -51,6 +67,7 @@ def render(figures: dict, title: str | None = None) -> str:
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     page = _asset("template.html")
     for key, value in (
+        ("{{SECTIONS}}", "\n".join(_SECTION.format(id=i, heading=h) for i, h in SECTIONS)),
         ("{{TITLE}}", html.escape(title)),
         ("{{PERIOD}}", html.escape(period)),
         ("{{GENERATED}}", generated),
