@@ -6,7 +6,7 @@
   "use strict";
   const F = JSON.parse(document.getElementById("figures").textContent);
   const K = cafeCharts(F);
-  const { C, WD, GBP, GBP0, NUM, money, count, pct, esc, plural, day, M, N, P, D,
+  const { C, WD, ROTA, HOURS, GBP, GBP0, NUM, money, count, pct, esc, plural, day, M, N, P, D,
           lineChart, legend, barChart, hbars, heatmap, sparkline, table, fill } = K;
   const B = F.branches, A = F.averages;
   const nDays = F.days.length;
@@ -207,10 +207,9 @@
   }
 
   function drawHeat(fig, what) {
-    const hours = Array.from({ length: width }, (_, c) => String(F.hours[0] + c).padStart(2, "0") + ":00");
-    const rows = [1, 2, 3, 4, 5, 6, 0].map((d) => [WD[d], ...hours.map((_, c) => N(fig.hours[d * width + c]))]);
+    const rows = ROTA.map((d) => [WD[d], ...HOURS.map((_, c) => N(fig.hours[d * width + c]))]);
     fill("heatmap", `${esc(what)}: transactions in each hour of each weekday, over the whole ` +
-      `report, for staffing.`, heatmap(fig.hours), table("heatmap", ["Weekday", ...hours], rows), what);
+      `report, for staffing.`, heatmap(fig.hours), table("heatmap", ["Weekday", ...HOURS], rows), what);
   }
 
   function drawProducts(fig, what) {
