@@ -112,7 +112,7 @@ def _coverage(warehouse: Warehouse, days: int, runs: list[dict], until: dt.date 
     )
     by_day: dict[str, dict] = {
         (first_day + dt.timedelta(days=n)).isoformat(): {
-            "branches": 0,
+            "present": set(),
             "files": 0,
             "transactions": 0,
             "late_files": 0,
@@ -121,11 +121,9 @@ def _coverage(warehouse: Warehouse, days: int, runs: list[dict], until: dt.date 
         }
         for n in range(days)
     }
-    present: dict[str, set[str]] = {day: set() for day in by_day}
     for sale_date, branch, files, transactions, late_files in rows:
         day = by_day[_date(sale_date).isoformat()]
-        present[_date(sale_date).isoformat()].add(branch)
-        day["branches"] += 1
+        day["present"].add(branch)
         day["files"] += int(files)
         day["transactions"] += int(transactions)
         day["late_files"] += int(late_files)
@@ -135,18 +133,21 @@ def _coverage(warehouse: Warehouse, days: int, runs: list[dict], until: dt.date 
     for entry in runs:
         for day, branches in entry["missing_branches"].items():
             if day in by_day:
-                by_day[day]["missing"] |= set(branches) - present[day]
+                by_day[day]["missing"] |= set(branches) - by_day[day]["present"]
     return {
         "first_day": first_day.isoformat(),
         "last_day": last_day.isoformat(),
         "days": [
             {
                 "day": day,
-                **figures,
-                "late": sorted(figures["late"]),
-                "missing": sorted(figures["missing"]),
+                "branches": len(f["present"]),
+                "files": f["files"],
+                "transactions": f["transactions"],
+                "late_files": f["late_files"],
+                "late": sorted(f["late"]),
+                "missing": sorted(f["missing"]),
             }
-            for day, figures in by_day.items()
+            for day, f in by_day.items()
         ],
     }
 
