@@ -18,6 +18,7 @@ from collections import Counter
 
 from cafe_etl.job_args import WAREHOUSE_URL_HELP, kebab_option
 from cafe_etl.warehouse import Warehouse, open_warehouse, views
+from cafe_etl.warehouse.base import as_date
 from cafe_etl.warehouse.model import ETL_RUN, SCHEMA
 
 COVERAGE_VIEW = f"{SCHEMA}.{views.COVERAGE_VIEW}"
@@ -103,7 +104,7 @@ def _coverage(warehouse: Warehouse, days: int, runs: list[dict], until: dt.date 
         _, ((latest,),) = warehouse.query(f"SELECT MAX(sale_date) FROM {COVERAGE_VIEW}")
         if latest is None:
             return {"first_day": None, "last_day": None, "days": []}
-        until = _date(latest)
+        until = as_date(latest)
     last_day = until
     first_day = last_day - dt.timedelta(days=days - 1)
     _, rows = warehouse.query(
@@ -122,7 +123,7 @@ def _coverage(warehouse: Warehouse, days: int, runs: list[dict], until: dt.date 
         for n in range(days)
     }
     for sale_date, branch, files, transactions, late_files in rows:
-        day = by_day[_date(sale_date).isoformat()]
+        day = by_day[as_date(sale_date).isoformat()]
         day["present"].add(branch)
         day["files"] += int(files)
         day["transactions"] += int(transactions)
@@ -228,10 +229,6 @@ def _time(value) -> dt.datetime | None:
     if value is None or isinstance(value, dt.datetime):
         return value
     return dt.datetime.fromisoformat(str(value))
-
-
-def _date(value) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def _day_arg(text: str) -> dt.date:
