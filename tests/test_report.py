@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 import psycopg
 import pytest
+import sqlglot
 from cafe_etl.cli import main
 from cafe_etl.errors import UsageError
 from cafe_etl.report import render, write_report
@@ -171,7 +172,6 @@ def test_same_figures_from_redshift_data_api_values(shop):
     API Reference, docs.aws.amazon.com/redshift-data/latest/APIReference/API_Field.html).
     PostgreSQL gives Decimal and date objects, so only this test sees the text forms. Each
     statement the report sends must also parse as Redshift SQL."""
-    import sqlglot
 
     native = query_of(shop)
     sent: list[str] = []
@@ -188,6 +188,28 @@ def test_same_figures_from_redshift_data_api_values(shop):
     assert len(sent) == 9
     for sql in sent:
         assert sqlglot.parse_one(sql, read="redshift") is not None
+        assert groups_by_its_select_list(sql), sql
+
+
+def groups_by_its_select_list(sql: str) -> bool:
+    """Each GROUP BY lists exactly the select list's non-aggregate expressions, by text or
+    by position: "The list of columns or expressions must match the list of non-aggregate
+    expressions in the select list of the query" ("GROUP BY clause", Amazon Redshift
+    Database Developer Guide). PostgreSQL also accepts an expression over a grouped one."""
+    from sqlglot import exp
+
+    for select in sqlglot.parse_one(sql, read="redshift").find_all(exp.Select):
+        group = select.args.get("group")
+        if group is None:
+            continue
+        items = [e.unalias() for e in select.expressions]
+        keys = {
+            (items[int(k.this) - 1] if isinstance(k, exp.Literal) else k).sql()
+            for k in group.expressions
+        }
+        if keys != {e.sql() for e in items if not e.find(exp.AggFunc)}:
+            return False
+    return True
 
 
 def test_branch_names_cannot_break_out_of_the_embedded_json():

@@ -17,10 +17,11 @@ import json
 from collections import Counter
 
 from cafe_etl.job_args import WAREHOUSE_URL_HELP, kebab_option
-from cafe_etl.warehouse import Warehouse, open_warehouse
+from cafe_etl.warehouse import Warehouse, open_warehouse, views
+from cafe_etl.warehouse.base import as_date
 from cafe_etl.warehouse.model import ETL_RUN, SCHEMA
 
-COVERAGE_VIEW = f"{SCHEMA}.v_branch_day_coverage"
+COVERAGE_VIEW = f"{SCHEMA}.{views.COVERAGE_VIEW}"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -103,7 +104,7 @@ def _coverage(warehouse: Warehouse, days: int, runs: list[dict], until: dt.date 
         _, ((latest,),) = warehouse.query(f"SELECT MAX(sale_date) FROM {COVERAGE_VIEW}")
         if latest is None:
             return {"first_day": None, "last_day": None, "days": []}
-        until = _date(latest)
+        until = as_date(latest)
     last_day = until
     first_day = last_day - dt.timedelta(days=days - 1)
     _, rows = warehouse.query(
@@ -112,7 +113,7 @@ def _coverage(warehouse: Warehouse, days: int, runs: list[dict], until: dt.date 
     )
     by_day: dict[str, dict] = {
         (first_day + dt.timedelta(days=n)).isoformat(): {
-            "branches": 0,
+            "present": set(),
             "files": 0,
             "transactions": 0,
             "late_files": 0,
@@ -121,11 +122,9 @@ def _coverage(warehouse: Warehouse, days: int, runs: list[dict], until: dt.date 
         }
         for n in range(days)
     }
-    present: dict[str, set[str]] = {day: set() for day in by_day}
     for sale_date, branch, files, transactions, late_files in rows:
-        day = by_day[_date(sale_date).isoformat()]
-        present[_date(sale_date).isoformat()].add(branch)
-        day["branches"] += 1
+        day = by_day[as_date(sale_date).isoformat()]
+        day["present"].add(branch)
         day["files"] += int(files)
         day["transactions"] += int(transactions)
         day["late_files"] += int(late_files)
@@ -135,18 +134,21 @@ def _coverage(warehouse: Warehouse, days: int, runs: list[dict], until: dt.date 
     for entry in runs:
         for day, branches in entry["missing_branches"].items():
             if day in by_day:
-                by_day[day]["missing"] |= set(branches) - present[day]
+                by_day[day]["missing"] |= set(branches) - by_day[day]["present"]
     return {
         "first_day": first_day.isoformat(),
         "last_day": last_day.isoformat(),
         "days": [
             {
                 "day": day,
-                **figures,
-                "late": sorted(figures["late"]),
-                "missing": sorted(figures["missing"]),
+                "branches": len(f["present"]),
+                "files": f["files"],
+                "transactions": f["transactions"],
+                "late_files": f["late_files"],
+                "late": sorted(f["late"]),
+                "missing": sorted(f["missing"]),
             }
-            for day, figures in by_day.items()
+            for day, f in by_day.items()
         ],
     }
 
@@ -227,10 +229,6 @@ def _time(value) -> dt.datetime | None:
     if value is None or isinstance(value, dt.datetime):
         return value
     return dt.datetime.fromisoformat(str(value))
-
-
-def _date(value) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def _day_arg(text: str) -> dt.date:

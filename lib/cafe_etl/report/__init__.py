@@ -23,10 +23,25 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from cafe_etl.errors import UsageError
-from cafe_etl.job_args import kebab_option
+from cafe_etl.job_args import WAREHOUSE_URL_HELP, kebab_option
 from cafe_etl.report.figures import WEEKS, collect
 from cafe_etl.warehouse import open_warehouse
+
+# The charts' sections, in page order: report.js fills each by its id.
+SECTIONS = (
+    ("daily", "Sales per day"),
+    ("weekly", "Week on week"),
+    ("ranking", "Ranking"),
+    ("heatmap", "Busy hours"),
+    ("products", "Products rising and falling"),
+    ("payments", "Payment mix"),
+    ("coverage", "Data completeness"),
+)
+_SECTION = (
+    '<section id="{id}"><h2>{heading}</h2><p class="note"></p><div class="chart"></div>'
+    '<details><summary>Figures</summary><div class="figures"></div></details>'
+    '<p class="download"><a class="csv" href="#">Download the figures (CSV)</a></p></section>'
+)
 
 
 def _asset(name: str) -> str:
@@ -52,6 +67,7 @@ def render(figures: dict, title: str | None = None) -> str:
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     page = _asset("template.html")
     for key, value in (
+        ("{{SECTIONS}}", "\n".join(_SECTION.format(id=i, heading=h) for i, h in SECTIONS)),
         ("{{TITLE}}", html.escape(title)),
         ("{{PERIOD}}", html.escape(period)),
         ("{{GENERATED}}", generated),
@@ -91,14 +107,7 @@ def _weeks(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The `report` subcommand's options (cli.py registers the subcommand)."""
-    kebab_option(
-        parser,
-        "--warehouse-url",
-        required=True,
-        metavar="URL",
-        help="the warehouse to read: embedded://DIR or postgresql://... on a laptop, "
-        "redshift://WORKGROUP/DATABASE on AWS",
-    )
+    kebab_option(parser, "--warehouse-url", required=True, metavar="URL", help=WAREHOUSE_URL_HELP)
     parser.add_argument("--out", required=True, metavar="FILE", help="the HTML file to write")
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument(
@@ -122,8 +131,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.warehouse_url:
-        raise UsageError("report needs --warehouse-url")
     path = write_report(
         args.warehouse_url, args.out, branch=args.branch, region=args.region, weeks=args.weeks
     )

@@ -37,6 +37,9 @@ function cafeCharts(F) {
   const D = (iso, mark) => cell(day(iso) + (mark || ""), iso);
   const nDays = F.days.length;
   const width = F.hours[1] - F.hours[0] + 1;
+  // The heatmap's axes, which its figure table shares: Monday first, as a rota is written.
+  const ROTA = [1, 2, 3, 4, 5, 6, 0];
+  const HOURS = Array.from({ length: width }, (_, c) => String(F.hours[0] + c).padStart(2, "0") + ":00");
 
   // ---- SVG drawing ------------------------------------------------------------------------
   let W = 1000;
@@ -135,13 +138,11 @@ function cafeCharts(F) {
   }
   function heatmap(grid) {
     // Wide: weekdays down, hours across, as a rota. Narrow: hours down, weekdays across.
-    const order = [1, 2, 3, 4, 5, 6, 0]; // Monday first, as a rota is written
-    const hours = Array.from({ length: width }, (_, c) => String(F.hours[0] + c).padStart(2, "0") + ":00");
-    const side = narrow(), rows = side ? hours : order.map((d) => WD[d]);
-    const cols = side ? order.map((d) => WD[d]) : hours;
+    const side = narrow(), rows = side ? HOURS : ROTA.map((d) => WD[d]);
+    const cols = side ? ROTA.map((d) => WD[d]) : HOURS;
     const L = side ? 54 : 50, T = 22, rh = 26, max = Math.max(1, ...grid);
     const cw = Math.min(64, (W - L) / cols.length), h = T + rows.length * rh + 4;
-    const at = (r, c) => (side ? order[c] * width + r : order[r] * width + c);
+    const at = (r, c) => (side ? ROTA[c] * width + r : ROTA[r] * width + c);
     let s = cols.map((lab, c) => `<text x="${L + c * cw + cw / 2}" y="15" class="xlab">${lab}</text>`).join("");
     rows.forEach((lab, r) => {
       s += `<text x="${L - 6}" y="${T + r * rh + 17}" class="ylab">${lab}</text>`;
@@ -202,6 +203,6 @@ function cafeCharts(F) {
     a.href = "data:text/csv;charset=utf-8," + encodeURIComponent(csv(columns, rows));
   }
 
-  return { C, WD, GBP, GBP0, NUM, money, count, pct, esc, plural, day, M, N, P, D, setWidth,
+  return { C, WD, ROTA, HOURS, GBP, GBP0, NUM, money, count, pct, esc, plural, day, M, N, P, D, setWidth,
            width: () => W, lineChart, legend, barChart, hbars, heatmap, sparkline, table, fill };
 }

@@ -24,6 +24,7 @@ from decimal import Decimal
 from cafe_etl.errors import UsageError
 from cafe_etl.report import compare
 from cafe_etl.schema import UNKNOWN_REGION
+from cafe_etl.warehouse.base import as_date
 from cafe_etl.warehouse.model import (
     DIM_BRANCH,
     DIM_PRODUCT,
@@ -31,17 +32,10 @@ from cafe_etl.warehouse.model import (
     FACT_TRANSACTION,
     SCHEMA,
 )
+from cafe_etl.warehouse.views import COVERAGE_VIEW, FACTS
 
-COVERAGE_VIEW = "v_branch_day_coverage"
 WEEKS = 13  # a quarter: the report's default span
 WINDOW_DAYS = 28  # products and ranks: the last 4 weeks (products: against the 4 before)
-_FACTS = (
-    f"{FACT_TRANSACTION.qualified} f JOIN {DIM_BRANCH.qualified} b ON b.branch_id = f.branch_id"
-)
-
-
-def _date(value) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def _pence(value) -> int:
@@ -105,14 +99,14 @@ def collect(
         if branch is not None or region is not None:
             raise UsageError("the warehouse has no sales yet")
         return _empty(scope)
-    days = report_days(_date(span[0][0]), _date(span[0][1]), weeks)
+    days = report_days(as_date(span[0][0]), as_date(span[0][1]), weeks)
     last = days[-1]
     day_at = {d: i for i, d in enumerate(days)}
     weeks_ = sorted({d - dt.timedelta(d.weekday()) for d in days})
     week_at = {w: i for i, w in enumerate(weeks_)}
 
     daily = [
-        (_date(d), name, reg, int(tx), _pence(rev))
+        (as_date(d), name, reg, int(tx), _pence(rev))
         for d, name, reg, tx, rev in query(
             f"SELECT sale_date, branch_name, region, transactions, revenue "
             f"FROM {SCHEMA}.v_daily_branch_sales f WHERE {_between(days[0], last)}"
@@ -143,7 +137,7 @@ def collect(
             branches[name]["revenue"][day_at[day]] = revenue
 
     weekly = [
-        (name, week_at[_date(week)], _pence(rev), None if g is None else float(Decimal(str(g))))
+        (name, week_at[as_date(week)], _pence(rev), None if g is None else float(Decimal(str(g))))
         for name, week, rev, g in query(
             f"SELECT branch_name, week_start, revenue, growth_pct"
             f" FROM {SCHEMA}.v_branch_weekly_growth"
@@ -162,9 +156,9 @@ def collect(
     ranges = compare.headline_days(last)
     heads = compare.headline(
         (
-            (name, _date(d), int(tx), _pence(rev))
+            (name, as_date(d), int(tx), _pence(rev))
             for name, d, tx, rev in query(
-                f"SELECT b.branch_name, f.sale_date, COUNT(*), SUM(f.total_amount) FROM {_FACTS}"
+                f"SELECT b.branch_name, f.sale_date, COUNT(*), SUM(f.total_amount) FROM {FACTS}"
                 f" WHERE ({' OR '.join(_between(a, b) for a, b in ranges)}){where}"
                 f" GROUP BY b.branch_name, f.sale_date"
             )
@@ -207,11 +201,13 @@ def _full_week(days: list[dt.date], weeks: list[dt.date]) -> int:
 
 def _hours(query, branches: dict, days: list[dt.date], where: str) -> list[int]:
     """Transactions per weekday (0 = Sunday) and hour, in the report's days."""
+    # Redshift's GROUP BY must list the select list's non-aggregate expressions ("GROUP BY
+    # clause", Amazon Redshift Database Developer Guide): the casts too, by position.
     hourly = query(
         f"SELECT b.branch_name, CAST(EXTRACT(DOW FROM f.sold_at) AS INTEGER),"
-        f" CAST(EXTRACT(HOUR FROM f.sold_at) AS INTEGER), COUNT(*) FROM {_FACTS}"
+        f" CAST(EXTRACT(HOUR FROM f.sold_at) AS INTEGER), COUNT(*) FROM {FACTS}"
         f" WHERE {_between(days[0], days[-1])}{where}"
-        f" GROUP BY b.branch_name, EXTRACT(DOW FROM f.sold_at), EXTRACT(HOUR FROM f.sold_at)"
+        f" GROUP BY 1, 2, 3"
     )
     hours = [min(int(r[2]) for r in hourly), max(int(r[2]) for r in hourly)]
     width = hours[1] - hours[0] + 1
@@ -224,7 +220,7 @@ def _hours(query, branches: dict, days: list[dt.date], where: str) -> list[int]:
 
 def _payments(query, branches: dict, days: list[dt.date], where: str) -> list[str]:
     rows = query(
-        f"SELECT b.branch_name, f.payment_method, COUNT(*), SUM(f.total_amount) FROM {_FACTS}"
+        f"SELECT b.branch_name, f.payment_method, COUNT(*), SUM(f.total_amount) FROM {FACTS}"
         f" WHERE {_between(days[0], days[-1])}{where}"
         f" GROUP BY b.branch_name, f.payment_method"
     )
@@ -236,7 +232,7 @@ def _payments(query, branches: dict, days: list[dt.date], where: str) -> list[st
     return methods
 
 
-def _products(query, branches: dict, last: dt.date, where: str = "") -> tuple[list[str], dict]:
+def _products(query, branches: dict, last: dt.date, where: str) -> tuple[list[str], dict]:
     """Per branch and product (sizes together, flavours apart): items and revenue in the
     last 4 weeks and in the 4 before, as [product, last pence, before pence, last items,
     before items]. Both windows include their first and last days."""
@@ -288,7 +284,7 @@ def _coverage(query, branches: dict, days: list[dt.date], day_at: dict) -> str:
         ):
             if name not in branches:
                 continue
-            i = day_at[_date(day)]
+            i = day_at[as_date(day)]
             if int(files or 0) > 0:
                 sent[name].add(i)
             if int(late_files or 0) > 0:

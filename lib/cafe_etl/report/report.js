@@ -6,7 +6,7 @@
   "use strict";
   const F = JSON.parse(document.getElementById("figures").textContent);
   const K = cafeCharts(F);
-  const { C, WD, GBP, GBP0, NUM, money, count, pct, esc, plural, day, M, N, P, D,
+  const { C, WD, ROTA, HOURS, GBP, GBP0, NUM, money, count, pct, esc, plural, day, M, N, P, D,
           lineChart, legend, barChart, hbars, heatmap, sparkline, table, fill } = K;
   const B = F.branches, A = F.averages;
   const nDays = F.days.length;
@@ -20,7 +20,9 @@
     for (const b of list) b[key].forEach((v, i) => { if (v != null) out[i] = (out[i] || 0) + v; });
     return out;
   }
-  function growthOf(weekly) {
+  // Growth of a set's summed weekly revenue; one branch's is the warehouse's own figure.
+  function growthOf(list, weekly) {
+    if (list.length === 1) return list[0].growth;
     return weekly.map((w, i) => (i > 0 && w != null && weekly[i - 1] > 0
       ? Math.round(10000 * (w - weekly[i - 1]) / weekly[i - 1]) / 100 : null));
   }
@@ -52,7 +54,7 @@
       b.payments.forEach(([n, r], i) => { payments[i][0] += n; payments[i][1] += r; });
     }
     return { revenue, transactions, weekly, hours, products, payments, headline,
-             growth: list.length === 1 ? list[0].growth : growthOf(weekly) };
+             growth: growthOf(list, weekly) };
   }
   const round = (v) => (v == null ? null : Math.round(v));
 
@@ -207,10 +209,9 @@
   }
 
   function drawHeat(fig, what) {
-    const hours = Array.from({ length: width }, (_, c) => String(F.hours[0] + c).padStart(2, "0") + ":00");
-    const rows = [1, 2, 3, 4, 5, 6, 0].map((d) => [WD[d], ...hours.map((_, c) => N(fig.hours[d * width + c]))]);
+    const rows = ROTA.map((d) => [WD[d], ...HOURS.map((_, c) => N(fig.hours[d * width + c]))]);
     fill("heatmap", `${esc(what)}: transactions in each hour of each weekday, over the whole ` +
-      `report, for staffing.`, heatmap(fig.hours), table("heatmap", ["Weekday", ...hours], rows), what);
+      `report, for staffing.`, heatmap(fig.hours), table("heatmap", ["Weekday", ...HOURS], rows), what);
   }
 
   function drawProducts(fig, what) {
@@ -270,9 +271,11 @@
       title = F.regions[region] + "'s branches";
     } else {
       groups = F.regions.map((name, r) => {
-        const list = B.filter((b) => b.region === r), f = figures(list);
-        return { name, rev: list.reduce((s, b) => s + recentRevenue(b), 0), growth: f.growth[fullWeek],
-          daily: f.revenue };
+        // Only the revenue and growth of each region: not the whole of figures().
+        const list = B.filter((b) => b.region === r);
+        return { name, rev: list.reduce((s, b) => s + recentRevenue(b), 0),
+          growth: growthOf(list, sumBy(list, "weekly", F.weeks.length))[fullWeek],
+          daily: sumBy(list, "revenue", nDays) };
       });
       title = "Regions";
     }

@@ -51,3 +51,9 @@ class Warehouse(Protocol):
 
     def query(self, statement: str) -> tuple[list[str], list[tuple]]:
         """Run one read-only statement: (column names, rows)."""
+
+
+def as_date(value) -> dt.date:
+    """A DATE from `Warehouse.query`: a date from PostgreSQL, ISO text from Redshift's
+    Data API (which gives dates, times and decimals as text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])

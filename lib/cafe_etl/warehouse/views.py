@@ -16,9 +16,9 @@ from cafe_etl.warehouse.model import (
     SCHEMA,
 )
 
-_FACTS = (
-    f"{FACT_TRANSACTION.qualified} f JOIN {DIM_BRANCH.qualified} b ON b.branch_id = f.branch_id"
-)
+# Facts as `f` with their branch as `b`: the views below, and the report's statements
+# over a range of days (report/figures.py), which a view cannot take.
+FACTS = f"{FACT_TRANSACTION.qualified} f JOIN {DIM_BRANCH.qualified} b ON b.branch_id = f.branch_id"
 
 # The five trend questions managers ask; Athena's saved queries and QuickSight's data sets
 # answer the same ones (terraform/athena, terraform/quicksight.tf).
@@ -29,7 +29,7 @@ SELECT f.sale_date, b.branch_name, b.region,
        COUNT(*) AS transactions,
        SUM(f.total_amount) AS revenue,
        CAST(AVG(f.total_amount) AS DECIMAL(10,2)) AS avg_basket_value
-FROM {_FACTS}
+FROM {FACTS}
 GROUP BY f.sale_date, b.branch_name, b.region""",
     # What sells where: items and revenue per product and size per region.
     "v_region_product_sales": f"""
@@ -48,14 +48,14 @@ SELECT b.branch_name, b.region,
        CAST(EXTRACT(HOUR FROM f.sold_at) AS INTEGER) AS hour_of_day,
        COUNT(*) AS transactions,
        SUM(f.total_amount) AS revenue
-FROM {_FACTS}
+FROM {FACTS}
 GROUP BY b.branch_name, b.region, EXTRACT(DOW FROM f.sold_at), EXTRACT(HOUR FROM f.sold_at)""",
     # Cash or card, per region per day.
     "v_payment_mix": f"""
 SELECT f.sale_date, b.region, f.payment_method,
        COUNT(*) AS transactions,
        SUM(f.total_amount) AS revenue
-FROM {_FACTS}
+FROM {FACTS}
 GROUP BY f.sale_date, b.region, f.payment_method""",
     # Growing or declining: each branch's weekly revenue against the week before.
     "v_branch_weekly_growth": f"""
@@ -72,10 +72,13 @@ FROM (
     SELECT b.branch_name, b.region,
            CAST(DATE_TRUNC('week', f.sale_date) AS DATE) AS week_start,
            SUM(f.total_amount) AS revenue
-    FROM {_FACTS}
+    FROM {FACTS}
     GROUP BY b.branch_name, b.region, CAST(DATE_TRUNC('week', f.sale_date) AS DATE)
 ) weekly""",
 }
+
+# Read by `cafe-etl status` and the report's completeness panel.
+COVERAGE_VIEW = "v_branch_day_coverage"
 
 # Data-quality views for operators, over the pipeline's own bookkeeping (the file ledger
 # is in the warehouse only) and its reference data; Athena and QuickSight have no copy.
@@ -105,7 +108,7 @@ WHERE spellings > 1""",
     # Completeness: per branch and day, the till files loaded (from the file ledger), the
     # transactions, and the files that arrived after their day was first loaded. A
     # branch-day with transactions but no file (stream only) shows files = 0.
-    "v_branch_day_coverage": f"""
+    COVERAGE_VIEW: f"""
 SELECT COALESCE(l.sale_date, t.sale_date) AS sale_date,
        COALESCE(l.branch_name, t.branch_name) AS branch_name,
        b.region,
@@ -121,7 +124,7 @@ FROM (
 ) l
 FULL OUTER JOIN (
     SELECT f.sale_date, b.branch_name, COUNT(*) AS transactions
-    FROM {_FACTS}
+    FROM {FACTS}
     GROUP BY f.sale_date, b.branch_name
 ) t ON t.sale_date = l.sale_date AND t.branch_name = l.branch_name
 LEFT JOIN {DIM_BRANCH.qualified} b ON b.branch_name = COALESCE(l.branch_name, t.branch_name)""",
