@@ -798,3 +798,35 @@ def test_the_job_creates_nothing_on_redshift_and_names_what_the_bootstrap_has_no
     assert "cafe.fact_transaction" not in message
     assert bootstrap.BOOTSTRAP_STEP in message and "terraform apply" in message
     assert api.batches == [] and all(s.lstrip().upper().startswith("SELECT") for s in api.singles)
+
+
+def groups_by_its_select_list(sql: str) -> bool:
+    """Each GROUP BY lists exactly the select list's non-aggregate expressions, by text or
+    by position: "The list of columns or expressions must match the list of non-aggregate
+    expressions in the select list of the query" ("GROUP BY clause", Amazon Redshift
+    Database Developer Guide). PostgreSQL also accepts an expression over a grouped one."""
+    from sqlglot import exp
+
+    for select in sqlglot.parse_one(sql, read="redshift").find_all(exp.Select):
+        group = select.args.get("group")
+        if group is None:
+            continue
+        items = [e.unalias() for e in select.expressions]
+        keys = {
+            (items[int(k.this) - 1] if isinstance(k, exp.Literal) else k).sql()
+            for k in group.expressions
+        }
+        # A constant (a literal, a typed NULL) reads no column: nothing to group by.
+        wanted = {e.sql() for e in items if e.find(exp.Column) and not e.find(exp.AggFunc)}
+        if keys != wanted:
+            return False
+    return True
+
+
+def test_every_view_groups_by_its_select_list():
+    """The views are created on Redshift by the bootstrap (create_warehouse.sql), so they
+    meet Redshift's GROUP BY rule, which PostgreSQL does not enforce."""
+    from cafe_etl.warehouse.views import VIEWS
+
+    broken = [name for name, body in VIEWS.items() if not groups_by_its_select_list(body)]
+    assert broken == []

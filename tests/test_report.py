@@ -25,6 +25,7 @@ from cafe_etl.errors import UsageError
 from cafe_etl.report import render, write_report
 from cafe_etl.report.figures import collect
 from cafe_etl.warehouse.postgres import PostgresWarehouse
+from test_aws_contracts import groups_by_its_select_list
 
 YORKS = "Yorkshire and The Humber"
 FIRST = dt.date(2026, 9, 1)  # a Tuesday; 2026-11-09 is a Monday
@@ -189,27 +190,6 @@ def test_same_figures_from_redshift_data_api_values(shop):
     for sql in sent:
         assert sqlglot.parse_one(sql, read="redshift") is not None
         assert groups_by_its_select_list(sql), sql
-
-
-def groups_by_its_select_list(sql: str) -> bool:
-    """Each GROUP BY lists exactly the select list's non-aggregate expressions, by text or
-    by position: "The list of columns or expressions must match the list of non-aggregate
-    expressions in the select list of the query" ("GROUP BY clause", Amazon Redshift
-    Database Developer Guide). PostgreSQL also accepts an expression over a grouped one."""
-    from sqlglot import exp
-
-    for select in sqlglot.parse_one(sql, read="redshift").find_all(exp.Select):
-        group = select.args.get("group")
-        if group is None:
-            continue
-        items = [e.unalias() for e in select.expressions]
-        keys = {
-            (items[int(k.this) - 1] if isinstance(k, exp.Literal) else k).sql()
-            for k in group.expressions
-        }
-        if keys != {e.sql() for e in items if not e.find(exp.AggFunc)}:
-            return False
-    return True
 
 
 def test_branch_names_cannot_break_out_of_the_embedded_json():
