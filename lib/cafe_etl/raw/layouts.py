@@ -67,6 +67,16 @@ def triples_to_items(basket: Column) -> Column:
     reasons as in an items file; one that would pass as items gets an empty last item
     (`Cortado - 2.05,`), so that it fails too: a file has one grammar, never one per row.
     """
+    return (
+        F.when(whole_triples(basket), _joined_items(basket))
+        .when(basket_is_valid(basket), F.concat(basket, F.lit(",")))
+        .otherwise(basket)
+    )
+
+
+def _joined_items(basket: Column) -> Column:
+    """Whole triples (whole_triples) as items: `size,product,price` → `[Size ]Product -
+    Price`, joined by `, `."""
     parts = F.transform(F.split(basket, ","), F.trim)
     n = F.size(parts)
 
@@ -80,11 +90,7 @@ def triples_to_items(basket: Column) -> Column:
         )
 
     items = F.transform(F.sequence(F.lit(0), (n / 3).cast("int") - 1), item)
-    return (
-        F.when(whole_triples(basket), F.array_join(items, ", "))
-        .when(basket_is_valid(basket), F.concat(basket, F.lit(",")))
-        .otherwise(basket)
-    )
+    return F.array_join(items, ", ")
 
 
 def to_canonical(fields: Column, layout: Column, triples: Column | None = None) -> Column:
@@ -109,7 +115,8 @@ def to_canonical(fields: Column, layout: Column, triples: Column | None = None) 
     at = RAW_FIELDS.index("basket")
     basket = cols[at]
     if triples is None:
-        cols[at] = F.when(whole_triples(basket), triples_to_items(basket)).otherwise(basket)
+        # Not triples_to_items: it would test whole_triples again, on every stream record.
+        cols[at] = F.when(whole_triples(basket), _joined_items(basket)).otherwise(basket)
     else:
         cols[at] = F.when(triples, triples_to_items(basket)).otherwise(basket)
     return F.when(F.size(fields) != len(RAW_FIELDS), fields).otherwise(F.array(*cols))
