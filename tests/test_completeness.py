@@ -245,17 +245,33 @@ def test_a_night_with_nothing_to_read_runs_no_spark_job_and_counts_no_rows(
     assert query(warehouse_url, "SELECT count(*) FROM cafe.fact_transaction") == [(0,)]
 
 
+def listed_file(branch: str, day: dt.date, size: int = 10, version: str = "mtime:1") -> RawFile:
+    """A till file as the raw zone lists it, for the planning tests."""
+    return RawFile(f"file:///raw/{key(branch, day)}", size, version)
+
+
+def ledger_entry(
+    branch: str, day: dt.date, size: int = 10, version: str = "mtime:1", late: bool = False
+) -> completeness.LoadedFile:
+    """A file as the ledger says it was loaded, for the planning tests."""
+    return completeness.LoadedFile(key(branch, day), day, branch, size, version, late)
+
+
 def test_plan_processes_only_days_with_new_or_changed_files_within_the_lookback():
-    def f(branch, day, size=10, version="mtime:1"):
-        return RawFile(f"file:///raw/{key(branch, day)}", size, version)
-
-    def loaded(branch, day, size=10, version="mtime:1", late=False):
-        return completeness.LoadedFile(key(branch, day), day, branch, size, version, late)
-
-    listed = [f("Leeds", D1), f("York", D1), f("Leeds", D2, 11, "mtime:2"), f("Leeds", D3)]
+    listed = [
+        listed_file("Leeds", D1),
+        listed_file("York", D1),
+        listed_file("Leeds", D2, 11, "mtime:2"),
+        listed_file("Leeds", D3),
+    ]
     ledger = {
         e.key: e
-        for e in (loaded("Leeds", D1), loaded("York", D1), loaded("Leeds", D2), loaded("York", D2))
+        for e in (
+            ledger_entry("Leeds", D1),
+            ledger_entry("York", D1),
+            ledger_entry("Leeds", D2),
+            ledger_entry("York", D2),
+        )
     }
     plan = completeness.plan_run(listed, ledger, D3, catch_up=True)
     # Day 1 is unchanged; day 2 lost York's file (refused), day 3 is yesterday.
@@ -280,11 +296,12 @@ def test_a_branch_closed_on_purpose_is_not_missing():
     shop closed for good; a branch closed on other days is still missed."""
     from cafe_etl import reference
 
-    def f(branch, day):
-        return RawFile(f"file:///raw/{key(branch, day)}", 10, "mtime:1")
-
     branches = ("Leeds", "York", "Hull", "Ripon")
-    listed = [f(b, D1) for b in branches] + [f("Leeds", D2), f("Leeds", D3), f("Ripon", D3)]
+    listed = [listed_file(b, D1) for b in branches] + [
+        listed_file("Leeds", D2),
+        listed_file("Leeds", D3),
+        listed_file("Ripon", D3),
+    ]
     closures = reference.closures(
         [("York", "2026-11-02..2026-11-03"), ("Hull", "2026-11-03.."), ("Ripon", "Mon")]
     )
@@ -321,23 +338,26 @@ def test_plan_over_several_days_refusals_and_the_missing_branch_window():
     named; a refusal names three gone files and counts the rest; a branch is missing when
     it sent a file on any of the 7 days before, not on the 8th."""
 
-    def f(branch, day):
-        return RawFile(f"file:///raw/{key(branch, day)}", 10, "mtime:1")
-
-    def loaded(branch, day):
-        return completeness.LoadedFile(key(branch, day), day, branch, 10, "mtime:1", False)
-
-    listed = [f("Leeds", D1), f("York", D1), f("Hull", D1), f("Leeds", D2), f("York", D2)]
-    listed.append(f("Leeds", D3))
-    ledger = {e.key: e for e in (loaded("Leeds", D1), loaded("York", D1), loaded("Leeds", D2))}
+    listed = [
+        listed_file("Leeds", D1),
+        listed_file("York", D1),
+        listed_file("Hull", D1),
+        listed_file("Leeds", D2),
+        listed_file("York", D2),
+    ]
+    listed.append(listed_file("Leeds", D3))
+    ledger = {
+        e.key: e
+        for e in (ledger_entry("Leeds", D1), ledger_entry("York", D1), ledger_entry("Leeds", D2))
+    }
     plan = completeness.plan_run(listed, ledger, D3, catch_up=True)
     assert plan.days == ["2026-11-01", "2026-11-02", "2026-11-03"]
     assert [f.key for f in plan.files] == sorted(f.key for f in listed)
     assert plan.late_files == [key("Hull", D1), key("York", D2)] and plan.resent_files == []
 
     five = ("Bath", "Derby", "Hull", "Leeds", "York")
-    ledger = {key(b, D1): loaded(b, D1) for b in five}
-    plan = completeness.plan_run([f("York", D1)], ledger, D1, catch_up=False)
+    ledger = {key(b, D1): ledger_entry(b, D1) for b in five}
+    plan = completeness.plan_run([listed_file("York", D1)], ledger, D1, catch_up=False)
     assert plan.days == [] and plan.files == []
     assert plan.refused_days == {
         "2026-11-01": "4 file(s) loaded earlier are no longer in the raw zone ("
@@ -345,7 +365,9 @@ def test_plan_over_several_days_refusals_and_the_missing_branch_window():
         "reprocessing the day would delete their rows, so it keeps what is loaded. "
         "Put the files back to reprocess the day."
     }
-    three_gone = completeness.plan_run([f("Leeds", D1), f("York", D1)], ledger, D1, False)
+    three_gone = completeness.plan_run(
+        [listed_file("Leeds", D1), listed_file("York", D1)], ledger, D1, False
+    )
     assert (
         f"({key('Bath', D1)}, {key('Derby', D1)}, {key('Hull', D1)}); "
         in (three_gone.refused_days["2026-11-01"])
@@ -355,17 +377,17 @@ def test_plan_over_several_days_refusals_and_the_missing_branch_window():
     ledger = {
         e.key: e
         for e in (
-            loaded("Here", day - dt.timedelta(1)),
-            loaded("Near", day - dt.timedelta(1)),
-            loaded("Edge", day - dt.timedelta(7)),
-            loaded("Far", day - dt.timedelta(8)),
+            ledger_entry("Here", day - dt.timedelta(1)),
+            ledger_entry("Near", day - dt.timedelta(1)),
+            ledger_entry("Edge", day - dt.timedelta(7)),
+            ledger_entry("Far", day - dt.timedelta(8)),
         )
     }
-    plan = completeness.plan_run([f("Here", day)], ledger, day, catch_up=True)
+    plan = completeness.plan_run([listed_file("Here", day)], ledger, day, catch_up=True)
     assert plan.missing_branches == {"2026-11-10": ["Edge", "Near"]}
     # A file outside the day folders is read with `all`; it has no day to report.
     stray = RawFile("file:///raw/notes.csv", 5, "mtime:1")
-    plan = completeness.plan_run([f("Leeds", D1), stray], {}, None, catch_up=False)
+    plan = completeness.plan_run([listed_file("Leeds", D1), stray], {}, None, catch_up=False)
     assert plan.days == ["2026-11-01"] and len(plan.files) == 2
 
 

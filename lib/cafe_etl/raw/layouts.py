@@ -67,6 +67,16 @@ def triples_to_items(basket: Column) -> Column:
     reasons as in an items file; one that would pass as items gets an empty last item
     (`Cortado - 2.05,`), so that it fails too: a file has one grammar, never one per row.
     """
+    return (
+        F.when(whole_triples(basket), _joined_items(basket))
+        .when(basket_is_valid(basket), F.concat(basket, F.lit(",")))
+        .otherwise(basket)
+    )
+
+
+def _joined_items(basket: Column) -> Column:
+    """Whole triples (whole_triples) as items: `size,product,price` → `[Size ]Product -
+    Price`, joined by `, `."""
     parts = F.transform(F.split(basket, ","), F.trim)
     n = F.size(parts)
 
@@ -80,11 +90,7 @@ def triples_to_items(basket: Column) -> Column:
         )
 
     items = F.transform(F.sequence(F.lit(0), (n / 3).cast("int") - 1), item)
-    return (
-        F.when(whole_triples(basket), F.array_join(items, ", "))
-        .when(basket_is_valid(basket), F.concat(basket, F.lit(",")))
-        .otherwise(basket)
-    )
+    return F.array_join(items, ", ")
 
 
 def to_canonical(fields: Column, layout: Column, triples: Column | None = None) -> Column:
@@ -109,29 +115,28 @@ def to_canonical(fields: Column, layout: Column, triples: Column | None = None) 
     at = RAW_FIELDS.index("basket")
     basket = cols[at]
     if triples is None:
-        cols[at] = F.when(whole_triples(basket), triples_to_items(basket)).otherwise(basket)
+        # Not triples_to_items: it would test whole_triples again, on every stream record.
+        cols[at] = F.when(whole_triples(basket), _joined_items(basket)).otherwise(basket)
     else:
         cols[at] = F.when(triples, triples_to_items(basket)).otherwise(basket)
     return F.when(F.size(fields) != len(RAW_FIELDS), fields).otherwise(F.array(*cols))
 
 
 def parse_rows(data: DataFrame) -> DataFrame:
-    """Data lines (source_file, file_date, line_number, text[, layout][, triples]) → raw
-    rows (RAW_ROW_SCHEMA), in RAW_FIELDS order and the ITEMS basket grammar whatever the
-    file's layout (default: index 0) and basket grammar (default: each row's own basket).
+    """Data lines (source_file, file_date, line_number, text, and their file's layout and
+    triples, as scan decides them) → raw rows (RAW_ROW_SCHEMA), in RAW_FIELDS order and
+    the ITEMS basket grammar whatever the file's layout and basket grammar.
 
     The CSV parse and the field count are computed once each in their own projection and
     only then read field by field (Spark keeps a projection apart rather than copy an
     expensive expression into each of its uses).
     """
-    layout = F.col("layout") if "layout" in data.columns else F.lit(0)
-    per_file = "triples" in data.columns
     parsed = data.select(
         "source_file",
         "file_date",
         "line_number",
-        layout.alias("_layout"),
-        (F.col("triples") if per_file else F.lit(None).cast("boolean")).alias("_triples"),
+        F.col("layout").alias("_layout"),
+        F.col("triples").alias("_triples"),
         F.from_csv(F.col("text"), _PARSE_SCHEMA, CSV_OPTIONS).alias("_p"),
         field_count(F.col("text")).alias("_n"),
         F.col("text").alias("_text"),
@@ -160,14 +165,13 @@ def parse_rows(data: DataFrame) -> DataFrame:
         "_count",
         F.slice(fields, 1, F.least("_count", F.lit(MAX_PARSED_FIELDS))).alias("_fields"),
     )
-    triples = F.col("_triples") if per_file else None
     return sliced.select(
         F.lit("batch").alias("source"),
         "source_file",
         "file_date",
         F.col("line_number").cast("long").alias("line_number"),
         F.col("_count").alias("field_count"),
-        to_canonical(F.col("_fields"), F.col("_layout"), triples).alias("fields"),
+        to_canonical(F.col("_fields"), F.col("_layout"), F.col("_triples")).alias("fields"),
     )
 
 
