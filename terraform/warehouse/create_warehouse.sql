@@ -93,7 +93,8 @@ BEGIN
          SUM(f.total_amount) AS revenue
   FROM cafe.fact_transaction f JOIN cafe.dim_branch b ON b.branch_id = f.branch_id
   GROUP BY b.branch_name, b.region,
-           CAST(EXTRACT(DOW FROM f.sold_at) AS INTEGER), CAST(EXTRACT(HOUR FROM f.sold_at) AS INTEGER);
+           CAST(EXTRACT(DOW FROM f.sold_at) AS INTEGER),
+           CAST(EXTRACT(HOUR FROM f.sold_at) AS INTEGER);
   CREATE OR REPLACE VIEW cafe.v_payment_mix AS
   SELECT f.sale_date, b.region, f.payment_method,
          COUNT(*) AS transactions,

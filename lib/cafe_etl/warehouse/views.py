@@ -50,7 +50,8 @@ SELECT b.branch_name, b.region,
        SUM(f.total_amount) AS revenue
 FROM {FACTS}
 GROUP BY b.branch_name, b.region,
-         CAST(EXTRACT(DOW FROM f.sold_at) AS INTEGER), CAST(EXTRACT(HOUR FROM f.sold_at) AS INTEGER)""",
+         CAST(EXTRACT(DOW FROM f.sold_at) AS INTEGER),
+         CAST(EXTRACT(HOUR FROM f.sold_at) AS INTEGER)""",
     # Cash or card, per region per day.
     "v_payment_mix": f"""
 SELECT f.sale_date, b.region, f.payment_method,
