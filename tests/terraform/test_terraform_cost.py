@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import tf_fixtures
 from cafe_tf import (
     REQUIRED_VARS,
     TF_DIR,
@@ -26,6 +27,10 @@ from cafe_tf import (
     one,
     trigger_edges,
 )
+
+# The shared Terraform fixtures (tf_fixtures.py), declared in this module for pytest.
+offline_terraform = tf_fixtures.offline_terraform
+
 
 LONDON = ZoneInfo("Europe/London")
 STREAMING_COUNT = "${var.enable_streaming ? 1 : 0}"

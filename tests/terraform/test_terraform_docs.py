@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import shutil
 
+import tf_fixtures
 import tfdocs
 from cafe_tf import TF_DIR
+
+# The shared Terraform fixtures (tf_fixtures.py), declared in this module for pytest.
+offline_terraform = tf_fixtures.offline_terraform
 
 
 def test_readme_tables_match_variables_and_outputs():

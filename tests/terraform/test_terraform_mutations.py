@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import tf_fixtures
 from cafe_tf import (
     CHECKOV_MUTATIONS,
     CUSTOM_CHECKS,
@@ -25,6 +26,10 @@ from cafe_tf import (
     trigger_edges,
 )
 from test_terraform_wiring import ROLE_NAME, SYMBOLS, view_columns
+
+# The shared Terraform fixtures (tf_fixtures.py), declared in this module for pytest.
+offline_terraform = tf_fixtures.offline_terraform
+
 
 # ---------------------------------------------------------------------------------------
 # checkov custom checks: one mutated copy, one checkov run, one expected failure each

@@ -10,10 +10,16 @@ import re
 
 import hcl2
 import pytest
+import tf_fixtures
 from cafe_etl import schema
 from cafe_etl.warehouse.model import SCHEMA
 from cafe_etl.warehouse.redshift_s3 import MANIFEST_FOLDER
 from cafe_tf import TF_DIR, load_config, one, terraform
+
+# The shared Terraform fixtures (tf_fixtures.py), declared in this module for pytest.
+offline_terraform = tf_fixtures.offline_terraform
+variables_only = tf_fixtures.variables_only
+
 
 REPO = TF_DIR.parent
 

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+import tf_fixtures
 from cafe_tf import (
     ALL_FEATURES_TFVARS,
     CUSTOM_CHECKS,
@@ -21,6 +22,10 @@ from cafe_tf import (
     results,
     terraform,
 )
+
+# The shared Terraform fixtures (tf_fixtures.py), declared in this module for pytest.
+offline_terraform = tf_fixtures.offline_terraform
+variables_only = tf_fixtures.variables_only
 
 
 def _fmt_check(directory: Path):

@@ -11,6 +11,7 @@ import re
 
 import pytest
 import sqlglot
+import tf_fixtures
 from cafe_etl import schema
 from cafe_etl.warehouse.model import SCHEMA
 from cafe_etl.warehouse.views import TREND_VIEWS
@@ -28,6 +29,10 @@ from cafe_tf import (
     trigger_edges,
 )
 from sqlglot import exp
+
+# The shared Terraform fixtures (tf_fixtures.py), declared in this module for pytest.
+offline_terraform = tf_fixtures.offline_terraform
+
 
 # What the test renders the Terraform's symbols to: any values of the right shape do.
 ROLE_NAME = "cafe-connect-dev-glue-job"

@@ -1,4 +1,5 @@
-"""Fixtures every offline Terraform test module shares."""
+"""Fixtures every offline Terraform test module shares (imported by each: a conftest.py here
+would take the module name `conftest` from tests/conftest.py, whose helpers tests import)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from cafe_tf import TF_DIR
 
 
 @pytest.fixture(autouse=True)
-def _offline_terraform(monkeypatch):
+def offline_terraform(monkeypatch):
     # No version check-point call, no CLI config lookups that could reach the network.
     monkeypatch.setenv("CHECKPOINT_DISABLE", "1")
     monkeypatch.setenv("TF_IN_AUTOMATION", "1")
